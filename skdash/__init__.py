@@ -1,0 +1,13 @@
+"""skdash: gene regulatory network inference with a DASH-pruned PHOENIX Neural ODE,
+as a scikit-learn estimator.
+
+Public API: :class:`DASHRegulatoryEstimator`, :func:`stack_trajectories`, and the
+submodules :mod:`skdash.datasets` and :mod:`skdash.metrics`.
+"""
+
+from ._data import stack_trajectories
+from ._estimator import DASHRegulatoryEstimator
+
+__version__ = "0.1.0"
+
+__all__ = ["DASHRegulatoryEstimator", "stack_trajectories", "__version__"]

@@ -1,0 +1,143 @@
+"""Time-series bookkeeping: the time axis of each row, transitions between
+consecutive snapshots of a trajectory, and the split into training and
+validation transitions."""
+
+import numpy as np
+import pandas as pd
+
+
+def check_time_axis(n_samples, t=None, trajectory=None):
+    """Validate ``t`` and ``trajectory`` for ``n_samples`` rows.
+
+    Returns float64 times and integer trajectory codes (0..n_trajectories-1, in
+    order of first appearance).  Missing ``trajectory`` means one trajectory;
+    missing ``t`` means rows in order with unit spacing inside each trajectory.
+    """
+    if trajectory is None:
+        codes = np.zeros(n_samples, dtype=np.intp)
+    else:
+        labels = np.asarray(trajectory)
+        if labels.ndim != 1 or labels.shape[0] != n_samples:
+            raise ValueError(
+                f"trajectory must be 1-D with one entry per row of X ({n_samples}); got shape {labels.shape}."
+            )
+        if pd.isna(labels).any():
+            raise ValueError("trajectory contains missing values (NaN/None).")
+        codes = pd.factorize(labels, sort=False)[0].astype(np.intp)
+    if t is None:
+        times = pd.Series(codes).groupby(codes).cumcount().to_numpy(dtype=np.float64)
+    else:
+        try:
+            times = np.asarray(t, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError("t must contain numbers (the time of each row).") from None
+        if times.ndim != 1 or times.shape[0] != n_samples:
+            raise ValueError(f"t must be 1-D with one time per row of X ({n_samples}); got shape {times.shape}.")
+        if not np.all(np.isfinite(times)):
+            raise ValueError("t contains NaN or infinite times.")
+        if np.any(times < 0):
+            raise ValueError(f"t contains negative times (smallest {times.min()}); times must be >= 0.")
+    return times, codes
+
+
+def transitions_from_time_axis(times, codes):
+    """Row indices (start, end) of consecutive snapshots and their intervals.
+
+    Rows are sorted by time within each trajectory (the input order need not be
+    sorted); two rows with the same time in one trajectory are an error.
+    """
+    order = np.lexsort((times, codes))
+    same_trajectory = codes[order][1:] == codes[order][:-1]
+    starts, ends = order[:-1][same_trajectory], order[1:][same_trajectory]
+    intervals = times[ends] - times[starts]
+    if np.any(intervals == 0):
+        row = ends[np.argmax(intervals == 0)]
+        raise ValueError(
+            f"Trajectory {codes[row]} (by order of appearance) has more than one row at time {times[row]}: "
+            "times must be unique within a trajectory."
+        )
+    if starts.size == 0:
+        raise ValueError(
+            "No transitions: every trajectory has a single time point. Each trajectory needs at least "
+            "two snapshots (pass `trajectory` to say which rows belong together)."
+        )
+    return starts, ends, intervals
+
+
+def split_transitions(codes, validation_fraction, rng):
+    """Boolean mask of validation transitions.
+
+    With two or more trajectories whole trajectories are held out (at least one,
+    and at least one left for training); with a single trajectory a random
+    subset of transitions is held out instead.
+    """
+    n = codes.shape[0]
+    validation = np.zeros(n, dtype=bool)
+    if validation_fraction <= 0:
+        return validation
+    groups = np.unique(codes)
+    if groups.size >= 2:
+        n_held = min(groups.size - 1, max(1, round(validation_fraction * groups.size)))
+        held = rng.choice(groups, size=n_held, replace=False)
+        validation[np.isin(codes, held)] = True
+    elif n >= 2:
+        n_held = min(n - 1, max(1, round(validation_fraction * n)))
+        validation[rng.choice(n, size=n_held, replace=False)] = True
+    return validation
+
+
+def stack_trajectories(list_of_X, list_of_t=None):
+    """Stack several time courses into the long format the estimator takes.
+
+    Parameters
+    ----------
+    list_of_X : sequence of array-like of shape (n_times_k, n_genes)
+        One expression matrix per trajectory (rows = snapshots).  DataFrames must
+        all have the same columns; the result is then a DataFrame too.
+    list_of_t : sequence of array-like of shape (n_times_k,), default=None
+        Times of each trajectory's rows; by default 0, 1, 2, ...
+
+    Returns
+    -------
+    X : ndarray or DataFrame of shape (sum n_times_k, n_genes)
+    t : ndarray of shape (sum n_times_k,)
+    trajectory : ndarray of shape (sum n_times_k,)
+        Index of the trajectory each row came from.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdash import stack_trajectories
+    >>> X, t, trajectory = stack_trajectories([np.zeros((3, 2)), np.ones((2, 2))],
+    ...                                        [[0, 1, 5], [0, 2]])
+    >>> X.shape, t.tolist(), trajectory.tolist()
+    ((5, 2), [0.0, 1.0, 5.0, 0.0, 2.0], [0, 0, 0, 1, 1])
+    """
+    if isinstance(list_of_X, (np.ndarray, pd.DataFrame)) or len(list_of_X) == 0:
+        raise ValueError("list_of_X must be a non-empty list of 2-D expression matrices, one per trajectory.")
+    if list_of_t is not None and len(list_of_t) != len(list_of_X):
+        raise ValueError(
+            f"list_of_t has {len(list_of_t)} entries but list_of_X has {len(list_of_X)} trajectories."
+        )
+    frames = all(isinstance(x, pd.DataFrame) for x in list_of_X)
+    blocks, times, ids = [], [], []
+    for k, block in enumerate(list_of_X):
+        values = block if frames else np.asarray(block, dtype=np.float64)
+        if values.ndim != 2:
+            raise ValueError(f"Trajectory {k} must be 2-D (n_times, n_genes); got shape {values.shape}.")
+        if frames and not values.columns.equals(list_of_X[0].columns):
+            raise ValueError(f"Trajectory {k} has different gene columns than trajectory 0.")
+        if values.shape[1] != list_of_X[0].shape[1]:
+            raise ValueError(
+                f"Trajectory {k} has {values.shape[1]} genes but trajectory 0 has {list_of_X[0].shape[1]}."
+            )
+        t_k = np.arange(values.shape[0], dtype=np.float64) if list_of_t is None \
+            else np.asarray(list_of_t[k], dtype=np.float64).ravel()
+        if t_k.shape[0] != values.shape[0]:
+            raise ValueError(f"Trajectory {k} has {values.shape[0]} rows but {t_k.shape[0]} times.")
+        blocks.append(values)
+        times.append(t_k)
+        ids.append(np.full(values.shape[0], k, dtype=np.intp))
+    X = pd.concat(blocks, ignore_index=True) if frames else np.vstack(blocks)
+    return X, np.concatenate(times), np.concatenate(ids)
+

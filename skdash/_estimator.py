@@ -1,0 +1,577 @@
+"""DASHRegulatoryEstimator: the scikit-learn face of PHOENIX + DASH.
+
+The estimator validates and routes the data, turns rows into transitions,
+hands tensors to the training loop and reads the network out of the fitted
+model.  The pieces below it (_phoenix, _integrate, _training, _dash) know
+nothing of scikit-learn.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.metrics import r2_score
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._compat import Interval, StrOptions, _fit_context, inside_unrouted_cross_validation, validate_data
+from ._dash import DashPruner, PriorKnowledge, PruningSchedule
+from ._data import check_time_axis, split_transitions, transitions_from_time_axis
+from ._integrate import SOLVERS, integrate_trajectories, integrate_transitions
+from ._phoenix import PhoenixField
+from ._prior import align_gene_matrix, has_edges, to_torch
+from ._training import TrainingSettings, Transitions, train, transition_loss
+
+#: DASH's reference (lambda_in, lambda_out) on SIM350, used when a prior is given
+#: and prior_weight is left at None.
+REFERENCE_PRIOR_WEIGHT = (0.5, 0.05)
+
+_ROUTING_MESSAGE = (
+    "Enable scikit-learn metadata routing so that `t` and `trajectory` reach both fit and "
+    "score: `sklearn.set_config(enable_metadata_routing=True)` or "
+    "`with sklearn.config_context(enable_metadata_routing=True): ...`."
+)
+
+
+class DASHRegulatoryEstimator(BaseEstimator):
+    """Gene regulatory network inference with a DASH-pruned PHOENIX Neural ODE.
+
+    The model is the PHOENIX vector field
+
+    .. math:: \\frac{dx}{dt} = \\mathrm{ReLU}(\\upsilon) \\odot
+              \\left(W_2^\\Sigma (W_1^\\Sigma \\psi(x) + b^\\Sigma)
+              + W_2^\\Pi \\exp(W_1^\\Pi \\log(1 + \\psi(x)) + b^\\Pi) - x\\right)
+
+    with :math:`\\psi(x) = (x - 0.5) / (1 + |x - 0.5|)`.  It is trained to carry
+    each observed snapshot to the next one of its trajectory, and pruned during
+    training by DASH, which scores every weight by a mix of its magnitude and its
+    agreement with prior knowledge.  The sparse model that remains is read out as
+    a signed regulator x target network.
+
+    Parameters
+    ----------
+    prior : array-like, DataFrame or sparse matrix of shape (n_genes, n_genes), default=None
+        Prior network: rows are regulators, columns targets, the sign says
+        activation (+) or repression (-), 0 means no prior edge.  A DataFrame is
+        aligned to the gene names (columns) of X.  ``None`` means no prior: the
+        network is then learned from the data alone (magnitude pruning).
+    prior_weight : float in [0, 1] or pair of floats, default=None
+        DASH's lambda: the weight of the prior against the weight magnitude in the
+        pruning scores, for both layers or as ``(lambda_in, lambda_out)``.  0 is
+        iterative magnitude pruning (IMP), 1 prunes by the prior alone.  ``None``
+        means the reference ``(0.5, 0.05)`` when a prior (or ``ppi``) is given and
+        0 otherwise; the value used is stored in ``prior_weight_``.
+    sparsity : float in [0, 1) or "auto", default="auto"
+        Final fraction of pruned weights.  A float stops the schedule exactly there
+        and keeps the best checkpoint at that sparsity (0 trains the dense model).
+        "auto" follows the schedule and keeps the checkpoint with the best
+        validation loss, whatever its sparsity.
+    ppi : array-like, DataFrame or sparse matrix of shape (n_genes, n_genes), default=None
+        Protein-protein interaction matrix used by the first-layer prior score in
+        place of :math:`Q = |P||P|^T / \\sum |P||P|^T` (genes sharing targets).
+    hidden_units : int, default=40
+        Width of each of the two branches (the reference uses 40 for 350 genes).
+    max_epochs : int, default=200
+        Maximum number of passes over the training transitions.
+    learning_rate : float, default=1e-3
+        Adam's learning rate (the gene multipliers use five times this).  It is
+        reset after every pruning event and lowered by 10% after 3 epochs without
+        improvement.
+    batch_size : int, default=16
+        Transitions per optimizer step.
+    validation_fraction : float in [0, 1), default=0.1
+        Fraction of trajectories held out to monitor the loss (of transitions when
+        there is only one trajectory).  With 0 the training loss is monitored.
+    early_stopping : bool, default=True
+        Stop when the monitored loss has not improved for ``n_iter_no_change``
+        epochs (counted once the ``sparsity`` target is reached).
+    n_iter_no_change : int, default=40
+        Patience of early stopping, in epochs.
+    pruning_start : int, default=3
+        Epoch of the first pruning event.
+    initial_pruning : float in [0, 1), default=0.7
+        Fraction of each weight matrix pruned at the first event.
+    pruning_interval : int, default=10
+        Epochs between later pruning events.
+    pruning_rate : float in [0, 1), default=0.1
+        Fraction of the remaining weights pruned at each later event.
+    solver : {"rk4", "dopri5", "bosh3", "adaptive_heun", "dopri8"}, default="rk4"
+        ODE solver (torchdiffeq).  Fixed-step solvers are fast with a cost known in
+        advance; adaptive ones control the error to ``rtol``/``atol``.
+    max_step : float, default=0.5
+        Largest fixed step, in units of the median sampling interval, before
+        dividing by the fastest relaxation rate of the model.
+    rtol, atol : float, default=1e-5, 1e-7
+        Tolerances of adaptive solvers.
+    prior_loss_weight : float in [0, 1), default=0.0
+        Weight w of PHOENIX's prior regularisation
+        :math:`(1 - w) L_{data} + w\\, \\mathrm{mean}(J(\\tilde x) - \\tilde x P)^2`
+        on random states :math:`\\tilde x`.  Needs a prior.
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the model and the training.
+    device : str, default="cpu"
+        Torch device to train on.
+    random_state : int, RandomState instance or None, default=None
+        Seeds everything random (initialisation, splits, batches, scores) through a
+        local torch generator; the global RNGs are not touched when it is an int.
+    verbose : int, default=0
+        Print one line per epoch when > 0.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of genes.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Gene names, when X was a DataFrame with string columns.
+    network_ : ndarray of shape (n_genes, n_genes)
+        Signed effect of each regulator (row) on each target (column); zero where
+        no unpruned path joins them.
+    adjacency_ : ndarray of bool of shape (n_genes, n_genes)
+        Predicted structure: pairs joined by at least one unpruned path.
+    sparsity_ : float
+        Fraction of zero weights in the fitted model (DASH's definition).
+    prior_weight_ : tuple of float
+        The (lambda_in, lambda_out) used.
+    time_scale_ : float
+        Median sampling interval; the model works in these units internally so the
+        network does not depend on the unit of time.
+    history_ : list of dict
+        One record per epoch: epoch, train_loss, validation_loss, sparsity,
+        learning_rate, pruned, seconds.
+    pruning_path_ : DataFrame
+        For each sparsity level visited: best monitored loss and its epoch.
+    n_iter_ : int
+        Number of epochs run.
+    best_epoch_ : int
+        Epoch of the restored checkpoint.
+    module_ : torch.nn.Module
+        The fitted PHOENIX vector field.
+
+    See Also
+    --------
+    skdash.stack_trajectories : Build X, t and trajectory from a list of time courses.
+    skdash.metrics.network_scores : Score a network against a reference.
+
+    Notes
+    -----
+    The model expects expression roughly on a [0, 1] scale (its activations are
+    centred at 0.5); put a scaler such as ``MinMaxScaler`` in front of it in a
+    Pipeline otherwise.  ``t`` and ``trajectory`` are requested for ``fit`` and
+    ``score`` by default; inside ``GridSearchCV`` enable metadata routing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdash import DASHRegulatoryEstimator
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(0.2, 0.8, size=(30, 4))
+    >>> est = DASHRegulatoryEstimator(hidden_units=4, max_epochs=5, sparsity=0.5,
+    ...                               pruning_start=1, initial_pruning=0.5, random_state=0)
+    >>> est.fit(X, t=np.tile(np.arange(5.0), 6), trajectory=np.repeat(np.arange(6), 5))
+    DASHRegulatoryEstimator(...)
+    >>> est.predict(X).shape
+    (30, 4)
+    >>> list(est.get_network().columns)
+    ['regulator', 'target', 'weight']
+    """
+
+    __metadata_request__fit = {"t": True, "trajectory": True}
+    __metadata_request__score = {"t": True, "trajectory": True}
+
+    _parameter_constraints = {
+        "prior": ["array-like", "sparse matrix", None],
+        "prior_weight": [Interval(Real, 0, 1, closed="both"), tuple, list, None],
+        "sparsity": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
+        "ppi": ["array-like", "sparse matrix", None],
+        "hidden_units": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "pruning_start": [Interval(Integral, 1, None, closed="left")],
+        "initial_pruning": [Interval(Real, 0, 1, closed="left")],
+        "pruning_interval": [Interval(Integral, 1, None, closed="left")],
+        "pruning_rate": [Interval(Real, 0, 1, closed="left")],
+        "solver": [StrOptions(set(SOLVERS))],
+        "max_step": [Interval(Real, 0, None, closed="neither")],
+        "rtol": [Interval(Real, 0, None, closed="neither")],
+        "atol": [Interval(Real, 0, None, closed="neither")],
+        "prior_loss_weight": [Interval(Real, 0, 1, closed="left")],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        prior=None,
+        *,
+        prior_weight=None,
+        sparsity="auto",
+        ppi=None,
+        hidden_units=40,
+        max_epochs=200,
+        learning_rate=1e-3,
+        batch_size=16,
+        validation_fraction=0.1,
+        early_stopping=True,
+        n_iter_no_change=40,
+        pruning_start=3,
+        initial_pruning=0.7,
+        pruning_interval=10,
+        pruning_rate=0.1,
+        solver="rk4",
+        max_step=0.5,
+        rtol=1e-5,
+        atol=1e-7,
+        prior_loss_weight=0.0,
+        dtype="float32",
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.prior = prior
+        self.prior_weight = prior_weight
+        self.sparsity = sparsity
+        self.ppi = ppi
+        self.hidden_units = hidden_units
+        self.max_epochs = max_epochs
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.pruning_start = pruning_start
+        self.initial_pruning = initial_pruning
+        self.pruning_interval = pruning_interval
+        self.pruning_rate = pruning_rate
+        self.solver = solver
+        self.max_step = max_step
+        self.rtol = rtol
+        self.atol = atol
+        self.prior_loss_weight = prior_loss_weight
+        self.dtype = dtype
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ helpers
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags
+
+    @property
+    def _torch_dtype(self):
+        return torch.float64 if self.dtype == "float64" else torch.float32
+
+    def _resolve_prior_weight(self, has_prior):
+        weight = self.prior_weight
+        if weight is None:
+            return REFERENCE_PRIOR_WEIGHT if has_prior else (0.0, 0.0)
+        if isinstance(weight, Real):
+            weight = (weight, weight)
+        if len(weight) != 2 or not all(isinstance(w, Real) and 0 <= w <= 1 for w in weight):
+            raise ValueError(
+                f"prior_weight must be a float in [0, 1] or a pair (lambda_in, lambda_out) of such "
+                f"floats; got {self.prior_weight!r}."
+            )
+        return float(weight[0]), float(weight[1])
+
+    def _gene_names(self):
+        if hasattr(self, "feature_names_in_"):
+            return [str(name) for name in self.feature_names_in_]
+        return [f"gene_{i}" for i in range(self.n_features_in_)]
+
+    def _prepare_knowledge(self, n_genes):
+        names = getattr(self, "feature_names_in_", None)
+        prior = ppi = None
+        if self.prior is not None:
+            prior = align_gene_matrix(self.prior, names, n_genes, "prior")
+        if self.ppi is not None:
+            ppi = align_gene_matrix(self.ppi, names, n_genes, "ppi")
+        weight_in, weight_out = self._resolve_prior_weight(prior is not None or ppi is not None)
+        if weight_in > 0 and prior is None and ppi is None:
+            raise ValueError(f"prior_weight is {self.prior_weight!r} (> 0) but no prior or ppi was given.")
+        if weight_out > 0 and prior is None:
+            raise ValueError(
+                f"The second-layer prior_weight is {weight_out} (> 0) but no prior was given "
+                "(a ppi alone informs only the first layer)."
+            )
+        if self.prior_loss_weight > 0 and prior is None:
+            raise ValueError(f"prior_loss_weight is {self.prior_loss_weight} (> 0) but no prior was given.")
+        for matrix, what, used in ((prior, "prior", weight_in + weight_out + self.prior_loss_weight > 0),
+                                   (ppi, "ppi", weight_in > 0)):
+            if matrix is not None and used and not has_edges(matrix):
+                raise ValueError(f"The {what} has no nonzero entry, so it cannot guide pruning.")
+        knowledge = PriorKnowledge(
+            prior_abs=None if prior is None else to_torch(prior, absolute=True, device=self.device),
+            ppi=None if ppi is None else to_torch(ppi, absolute=True, device=self.device),
+        )
+        return (weight_in, weight_out), knowledge, prior
+
+    def _schedule(self):
+        target = None if self.sparsity == "auto" else float(self.sparsity)
+        schedule = PruningSchedule(self.pruning_start, self.initial_pruning, self.pruning_interval,
+                                   self.pruning_rate, target)
+        if target is not None and target > 0:
+            reached = schedule.epochs_to_reach(target)
+            if reached is None or reached > self.max_epochs:
+                raise ValueError(
+                    f"The pruning schedule (start {self.pruning_start}, initial {self.initial_pruning}, then "
+                    f"{self.pruning_rate} every {self.pruning_interval} epochs) reaches sparsity "
+                    f"{target} only at epoch {reached}, beyond max_epochs={self.max_epochs}. Increase "
+                    "max_epochs or pruning_rate, or shorten pruning_interval."
+                )
+        return schedule
+
+    def _check_fitted_X(self, X):
+        return validate_data(self, X, reset=False, dtype=np.float64)
+
+    def _tensor(self, array):
+        return torch.tensor(array, dtype=self._torch_dtype, device=self.device)
+
+    def _transitions(self, X, t, trajectory):
+        times, codes = check_time_axis(X.shape[0], t, trajectory)
+        starts, ends, intervals = transitions_from_time_axis(times, codes)
+        return starts, ends, intervals, codes[starts]
+
+    def _solver_kwargs(self):
+        return dict(solver=self.solver, max_step=self.max_step, rtol=self.rtol, atol=self.atol)
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, *, t=None, trajectory=None):
+        """Train the model on time-series expression and prune it with DASH.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_genes)
+            One row per expression snapshot.  DataFrame columns are gene names.
+        y : None
+            Ignored; present for API consistency.
+        t : array-like of shape (n_samples,), default=None
+            Time of each row (any unit, >= 0).  Default: rows in order, unit spacing.
+        trajectory : array-like of shape (n_samples,), default=None
+            Time course each row belongs to.  Default: a single trajectory.
+
+        Returns
+        -------
+        self : DASHRegulatoryEstimator
+            The fitted estimator.
+        """
+        if (t is not None or trajectory is not None) and inside_unrouted_cross_validation():
+            raise ValueError(
+                "`t`/`trajectory` were passed to fit inside a cross-validation (e.g. GridSearchCV or "
+                "cross_validate) while metadata routing is disabled: scikit-learn would then call "
+                "score without them and score every split on the wrong time axis. " + _ROUTING_MESSAGE
+            )
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        n_genes = X.shape[1]
+        starts, ends, intervals, transition_codes = self._transitions(X, t, trajectory)
+        self.prior_weight_, knowledge, prior = self._prepare_knowledge(n_genes)
+        schedule = self._schedule()
+
+        rng = check_random_state(self.random_state)
+        generator = torch.Generator().manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+        validation = split_transitions(transition_codes, self.validation_fraction, rng)
+        self.time_scale_ = float(np.median(intervals[~validation]))
+
+        def transitions(rows):
+            return Transitions(self._tensor(X[starts[rows]]), self._tensor(X[ends[rows]]),
+                               self._tensor(intervals[rows] / self.time_scale_))
+
+        field = PhoenixField(n_genes, self.hidden_units, generator=generator, dtype=self._torch_dtype)
+        field.to(self.device)
+        pruner = None
+        if self.sparsity == "auto" or self.sparsity > 0:
+            pruner = DashPruner(field, schedule, self.prior_weight_, knowledge, generator=generator)
+        settings = TrainingSettings(
+            max_epochs=self.max_epochs, learning_rate=self.learning_rate, batch_size=self.batch_size,
+            early_stopping=self.early_stopping, n_iter_no_change=self.n_iter_no_change,
+            prior_loss_weight=self.prior_loss_weight, **self._solver_kwargs(),
+        )
+        prior_tensor = None if prior is None else to_torch(prior, device=self.device)
+        self.history_, self.best_epoch_ = train(
+            field, transitions(~validation), transitions(validation), settings=settings, pruner=pruner,
+            generator=generator, prior=prior_tensor, progress=self._print_epoch if self.verbose else None,
+        )
+        self.n_iter_ = len(self.history_)
+        self.module_ = field
+        self._time_axis_in_fit = t is not None or trajectory is not None
+        self._read_out()
+        return self
+
+    def _print_epoch(self, record):
+        print(
+            f"epoch {record['epoch']:4d}  train {record['train_loss']:.3e}  "
+            f"validation {record['validation_loss']:.3e}  sparsity {record['sparsity']:.3f}  "
+            f"lr {record['learning_rate']:.2e}{'  (pruned)' if record['pruned'] else ''}"
+        )
+
+    def _read_out(self):
+        effects, structure = self.module_.effect_matrix()
+        self.adjacency_ = structure.cpu().numpy()
+        self.network_ = np.where(self.adjacency_, effects.cpu().double().numpy(), 0.0)
+        self.sparsity_ = self.module_.sparsity()
+        history = pd.DataFrame(self.history_)
+        monitored = history["validation_loss"].fillna(history["train_loss"])
+        best_rows = monitored.groupby(history["sparsity"], sort=False).idxmin()
+        self.pruning_path_ = pd.DataFrame({
+            "sparsity": history.loc[best_rows, "sparsity"].to_numpy(),
+            "validation_loss": monitored[best_rows].to_numpy(),
+            "epoch": history.loc[best_rows, "epoch"].to_numpy(),
+        })
+
+    # ------------------------------------------------------------------ use
+    def predict(self, X):
+        """Rate of change dx/dt (per unit of the time given to fit) at each row.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_genes)
+
+        Returns
+        -------
+        dxdt : ndarray of shape (n_samples, n_genes)
+        """
+        check_is_fitted(self)
+        X = self._check_fitted_X(X)
+        with torch.no_grad():
+            rates = self.module_(self._tensor(X)) / self.time_scale_
+        return rates.cpu().double().numpy()
+
+    def score(self, X, y=None, *, t=None, trajectory=None, sample_weight=None):
+        """R^2 of one-step forecasts: each snapshot predicted from the previous one.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_genes)
+        y : None
+            Ignored.
+        t, trajectory : array-like of shape (n_samples,), default=None
+            As in :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row as the end point of a transition.
+
+        Returns
+        -------
+        score : float
+            Variance-weighted R^2 of the forecast end states over all transitions.
+        """
+        check_is_fitted(self)
+        if t is None and trajectory is None and self._time_axis_in_fit:
+            raise ValueError(
+                "score() received neither `t` nor `trajectory` although fit() did, so it would score "
+                "on the wrong time axis. Pass them to score; inside GridSearchCV, cross_validate or a "
+                "Pipeline, enable metadata routing. " + _ROUTING_MESSAGE
+            )
+        X = self._check_fitted_X(X)
+        starts, ends, intervals, _ = self._transitions(X, t, trajectory)
+        weights = None
+        if sample_weight is not None:
+            weights = np.asarray(sample_weight, dtype=np.float64)
+            if weights.shape != (X.shape[0],):
+                raise ValueError(f"sample_weight must have shape ({X.shape[0]},); got {weights.shape}.")
+            weights = weights[ends]
+        with torch.no_grad():
+            forecast = integrate_transitions(self.module_, self._tensor(X[starts]),
+                                             self._tensor(intervals / self.time_scale_), **self._solver_kwargs())
+        return float(r2_score(X[ends], forecast.cpu().double().numpy(), sample_weight=weights,
+                              multioutput="variance_weighted"))
+
+    def simulate(self, x0, t):
+        """Integrate the fitted model from initial states over a time grid.
+
+        Parameters
+        ----------
+        x0 : array-like of shape (n_genes,) or (n_starts, n_genes)
+            Initial expression (a DataFrame is aligned by gene names).
+        t : array-like of shape (n_times,)
+            Strictly increasing times, in the unit given to fit; ``t[0]`` is the
+            time of ``x0``.
+
+        Returns
+        -------
+        trajectories : ndarray of shape (n_times, n_genes) or (n_starts, n_times, n_genes)
+        """
+        check_is_fitted(self)
+        single = np.ndim(x0) == 1
+        if single:
+            x0 = pd.DataFrame([x0]) if isinstance(x0, pd.Series) else np.asarray(x0)[None, :]
+        x0 = self._check_fitted_X(x0)
+        times = np.asarray(t, dtype=np.float64)
+        if times.ndim != 1 or times.size < 1 or not np.all(np.isfinite(times)):
+            raise ValueError("t must be a 1-D array of finite times.")
+        if np.any(np.diff(times) <= 0):
+            raise ValueError("t must be strictly increasing.")
+        with torch.no_grad():
+            states = integrate_trajectories(self.module_, self._tensor(x0), self._tensor(times / self.time_scale_),
+                                            **self._solver_kwargs())
+        states = states.cpu().double().numpy().transpose(1, 0, 2)
+        return states[0] if single else states
+
+    def get_network(self, *, top_k=None, threshold=None, include_self_loops=False, as_matrix=False):
+        """The inferred network as an edge list (or a labelled matrix).
+
+        Parameters
+        ----------
+        top_k : int, default=None
+            Keep only the k edges with the largest |weight|.
+        threshold : float, default=None
+            Keep only edges with |weight| >= threshold.
+        include_self_loops : bool, default=False
+            Whether to list a gene's effect on itself.
+        as_matrix : bool, default=False
+            Return a regulators x targets DataFrame instead of an edge list.
+
+        Returns
+        -------
+        network : DataFrame
+            Columns regulator, target, weight (signed effect), sorted by |weight|,
+            one row per pair joined by the pruned model; or the matrix form.
+        """
+        check_is_fitted(self)
+        if top_k is not None and (not isinstance(top_k, Integral) or top_k < 0):
+            raise ValueError(f"top_k must be a non-negative integer; got {top_k!r}.")
+        if threshold is not None and not (isinstance(threshold, Real) and threshold >= 0):
+            raise ValueError(f"threshold must be a non-negative number; got {threshold!r}.")
+        names = self._gene_names()
+        keep = self.adjacency_.copy()
+        if not include_self_loops:
+            np.fill_diagonal(keep, False)
+        if threshold is not None:
+            keep &= np.abs(self.network_) >= threshold
+        regulators, targets = np.nonzero(keep)
+        weights = self.network_[regulators, targets]
+        order = np.argsort(-np.abs(weights), kind="stable")[:top_k]
+        if as_matrix:
+            matrix = np.zeros_like(self.network_)
+            matrix[regulators[order], targets[order]] = weights[order]
+            return pd.DataFrame(matrix, index=names, columns=names)
+        names = np.asarray(names, dtype=object)
+        return pd.DataFrame({
+            "regulator": names[regulators[order]],
+            "target": names[targets[order]],
+            "weight": weights[order],
+        }).reset_index(drop=True)
+
+    def validation_loss(self, X, *, t=None, trajectory=None):
+        """Mean squared error of one-step forecasts (the loss the model is trained on)."""
+        check_is_fitted(self)
+        X = self._check_fitted_X(X)
+        starts, ends, intervals, _ = self._transitions(X, t, trajectory)
+        settings = TrainingSettings(max_epochs=1, learning_rate=1.0, batch_size=1, early_stopping=False,
+                                    n_iter_no_change=1, prior_loss_weight=0.0, **self._solver_kwargs())
+        batch = Transitions(self._tensor(X[starts]), self._tensor(X[ends]),
+                            self._tensor(intervals / self.time_scale_))
+        return transition_loss(self.module_, batch, settings)
+
+
+warnings.filterwarnings("default", category=RuntimeWarning, module=__name__)

@@ -1,0 +1,185 @@
+"""The epoch loop: mini-batches of transitions, Adam, plateau schedule, DASH
+pruning between epochs, early stopping and best-checkpoint restore.
+
+Nothing here knows about scikit-learn: it receives tensors and settings and
+returns the per-epoch history.
+"""
+
+import copy
+import math
+import time
+import warnings
+from dataclasses import dataclass
+
+import torch
+
+from ._integrate import integrate_transitions
+
+#: Reference plateau schedule: multiply the learning rate by 0.9 after 3 epochs
+#: without an (absolute) improvement of 1e-6 in the monitored loss.
+PLATEAU = dict(mode="min", factor=0.9, patience=3, threshold=1e-6, threshold_mode="abs", min_lr=4e-5)
+#: The gene multipliers learn five times faster than the weights (reference setting).
+MULTIPLIER_LR_FACTOR = 5.0
+#: States used by the PHOENIX prior regularisation, drawn once per fit.
+N_PRIOR_STATES = 256
+
+
+@dataclass
+class Transitions:
+    """Pairs of consecutive snapshots: x0 -> x1 over the interval dt (model units)."""
+
+    x0: torch.Tensor
+    x1: torch.Tensor
+    dt: torch.Tensor
+
+    def __len__(self):
+        return self.x0.shape[0]
+
+    def subset(self, index):
+        return Transitions(self.x0[index], self.x1[index], self.dt[index])
+
+
+@dataclass
+class TrainingSettings:
+    max_epochs: int
+    learning_rate: float
+    batch_size: int
+    early_stopping: bool
+    n_iter_no_change: int
+    solver: str
+    max_step: float
+    rtol: float
+    atol: float
+    prior_loss_weight: float
+    evaluation_batch_size: int = 4096
+
+
+def _solve(field, transitions, settings):
+    return integrate_transitions(field, transitions.x0, transitions.dt, solver=settings.solver,
+                                 max_step=settings.max_step, rtol=settings.rtol, atol=settings.atol)
+
+
+@torch.no_grad()
+def transition_loss(field, transitions, settings):
+    """Mean squared error of the integrated end states, computed in chunks."""
+    total, count = 0.0, 0
+    for start in range(0, len(transitions), settings.evaluation_batch_size):
+        chunk = transitions.subset(slice(start, start + settings.evaluation_batch_size))
+        total += float(((_solve(field, chunk, settings) - chunk.x1) ** 2).sum())
+        count += chunk.x1.numel()
+    return total / count
+
+
+class _PriorRegularizer:
+    """PHOENIX prior loss: mean (J(x~) - x~ P)^2 on fixed random states x~."""
+
+    def __init__(self, field, prior, generator):
+        states = torch.rand(N_PRIOR_STATES, field.n_genes, generator=generator, dtype=field.sum_in.dtype) - 0.5
+        self.states = states.to(field.sum_in.device)
+        prior = prior.to(dtype=states.dtype, device=self.states.device)
+        self.targets = (torch.sparse.mm(prior.t(), self.states.t()).t() if prior.is_sparse
+                        else self.states @ prior)
+
+    def __call__(self, field):
+        return torch.mean((field.regulatory_drive(self.states) - self.targets) ** 2)
+
+
+def _make_optimizer(field, learning_rate):
+    weights = [p for name, p in field.named_parameters() if name != "gene_multipliers"]
+    return torch.optim.Adam([
+        {"params": weights, "lr": learning_rate},
+        {"params": [field.gene_multipliers], "lr": MULTIPLIER_LR_FACTOR * learning_rate},
+    ])
+
+
+def _reset_learning_rate(optimizer, learning_rate):
+    optimizer.param_groups[0]["lr"] = learning_rate
+    optimizer.param_groups[1]["lr"] = MULTIPLIER_LR_FACTOR * learning_rate
+    return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **PLATEAU)
+
+
+def train(field, train_set, validation_set, *, settings, pruner, generator, prior=None, progress=None):
+    """Train ``field`` in place; return (history, best_epoch).
+
+    Parameters
+    ----------
+    field : PhoenixField
+    train_set, validation_set : Transitions
+        ``validation_set`` may be empty, in which case the training loss is monitored.
+    pruner : DashPruner or None
+    prior : tensor or None
+        Signed prior (regulators x targets) for the prior regularisation.
+    progress : callable or None
+        Called with each history record.
+    """
+    optimizer = _make_optimizer(field, settings.learning_rate)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **PLATEAU)
+    regularizer = None
+    if settings.prior_loss_weight > 0:
+        regularizer = _PriorRegularizer(field, prior, generator)
+    data_weight = 1.0 - settings.prior_loss_weight
+
+    history = []
+    best_loss, best_state, best_epoch, epochs_since_best = math.inf, None, 0, 0
+    n_train = len(train_set)
+    for epoch in range(1, settings.max_epochs + 1):
+        started = time.perf_counter()
+        pruned = pruner is not None and pruner.step(field, epoch)
+        if pruned:
+            scheduler = _reset_learning_rate(optimizer, settings.learning_rate)
+
+        order = torch.randperm(n_train, generator=generator).to(train_set.x0.device)
+        epoch_loss = 0.0
+        for start in range(0, n_train, settings.batch_size):
+            batch = train_set.subset(order[start:start + settings.batch_size])
+            optimizer.zero_grad(set_to_none=True)
+            data_loss = torch.mean((_solve(field, batch, settings) - batch.x1) ** 2)
+            loss = data_loss if regularizer is None else data_weight * data_loss + \
+                settings.prior_loss_weight * regularizer(field)
+            loss.backward()
+            optimizer.step()
+            field.apply_masks()
+            epoch_loss += float(data_loss.detach()) * len(batch)
+        train_loss = epoch_loss / n_train
+        monitored = transition_loss(field, validation_set, settings) if len(validation_set) else train_loss
+
+        if not (math.isfinite(monitored) and math.isfinite(train_loss)):
+            if best_state is None:
+                raise FloatingPointError(
+                    f"Training diverged at epoch {epoch} (loss is {monitored}) before any finite "
+                    "checkpoint was saved. Scale the expression data (e.g. to [0, 1]), lower "
+                    "learning_rate, or use an adaptive solver."
+                )
+            warnings.warn(
+                f"Training diverged at epoch {epoch} (loss is {monitored}); stopped and restored the "
+                f"best checkpoint from epoch {best_epoch}.", RuntimeWarning, stacklevel=3)
+            break
+        scheduler.step(monitored)
+
+        eligible = pruner is None or pruner.target_reached(field)
+        improved = eligible and monitored < best_loss
+        if improved:
+            best_loss, best_epoch, epochs_since_best = monitored, epoch, 0
+            best_state = copy.deepcopy(field.state_dict())
+        elif eligible:
+            epochs_since_best += 1
+
+        record = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "validation_loss": monitored if len(validation_set) else math.nan,
+            "sparsity": field.sparsity(),
+            "learning_rate": optimizer.param_groups[0]["lr"],
+            "pruned": pruned,
+            "seconds": time.perf_counter() - started,
+        }
+        history.append(record)
+        if progress is not None:
+            progress(record)
+        if settings.early_stopping and eligible and epochs_since_best >= settings.n_iter_no_change:
+            break
+
+    if best_state is not None:
+        field.load_state_dict(best_state)
+    return history, best_epoch
+

@@ -1,0 +1,43 @@
+"""Tiny seeded data shared by the tests."""
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+from sklearn.utils import Bunch
+
+TOY_TIMES = np.array([0.0, 1.0, 2.0, 4.0, 6.0])
+
+
+def make_toy_system(n_genes=6, n_trajectories=12, random_state=0):
+    """A small sigmoidal regulatory ODE, x' = sigmoid(4 (x A - b)) - x, with a known network A."""
+    rng = np.random.default_rng(random_state)
+    network = np.zeros((n_genes, n_genes))
+    for target in range(n_genes):
+        regulator = (target + 1) % n_genes
+        network[regulator, target] = rng.choice([-1.0, 1.0])
+    offset = network.sum(0) * 0.5
+
+    def rhs(_, x):
+        return 1.0 / (1.0 + np.exp(-4.0 * (x @ network - offset))) - x
+
+    blocks = [solve_ivp(rhs, (0, TOY_TIMES[-1]), rng.uniform(0.1, 0.9, n_genes), t_eval=TOY_TIMES,
+                        rtol=1e-8, atol=1e-10).y.T for _ in range(n_trajectories)]
+    X = np.vstack(blocks)
+    return Bunch(
+        X=X,
+        t=np.tile(TOY_TIMES, n_trajectories),
+        trajectory=np.repeat(np.arange(n_trajectories), TOY_TIMES.size),
+        network=network,
+        prior=network.copy(),
+        gene_names=[f"G{i}" for i in range(n_genes)],
+    )
+
+
+@pytest.fixture(scope="session")
+def toy():
+    return make_toy_system()
+
+
+#: Settings that make a fit take a fraction of a second.
+FAST = dict(hidden_units=6, max_epochs=12, batch_size=8, pruning_start=1, pruning_interval=2,
+            initial_pruning=0.5, pruning_rate=0.2, learning_rate=0.01, random_state=0)

@@ -1,0 +1,165 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn import clone, config_context
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
+
+from skdash import DASHRegulatoryEstimator
+
+from .conftest import FAST
+
+
+@parametrize_with_checks([DASHRegulatoryEstimator(hidden_units=4, max_epochs=3, random_state=0)])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_param_validation():
+    check_param_validation("DASHRegulatoryEstimator", DASHRegulatoryEstimator())
+
+
+def fit_toy(toy, **params):
+    est = DASHRegulatoryEstimator(**{**FAST, **params})
+    return est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+
+
+def test_fitted_attributes(toy):
+    est = fit_toy(toy, prior=toy.prior, sparsity=0.8)
+    n = toy.X.shape[1]
+    assert est.n_features_in_ == n
+    assert est.network_.shape == (n, n) and est.adjacency_.dtype == bool
+    assert np.all(est.network_[~est.adjacency_] == 0)
+    assert est.prior_weight_ == (0.5, 0.05)
+    assert est.n_iter_ == len(est.history_) >= est.best_epoch_ >= 1
+    assert set(est.pruning_path_.columns) == {"sparsity", "validation_loss", "epoch"}
+    assert np.isfinite(est.score(toy.X, t=toy.t, trajectory=toy.trajectory))
+    assert est.predict(toy.X).shape == toy.X.shape
+    assert est.simulate(toy.X[0], [0, 1, 2]).shape == (3, n)
+    assert est.simulate(toy.X[:4], [0, 1, 2]).shape == (4, 3, n)
+
+
+def test_requested_sparsity_is_reached_and_pruned_weights_stay_zero(toy):
+    est = fit_toy(toy, prior=toy.prior, sparsity=0.8, max_epochs=20)
+    field = est.module_
+    for name in ("sum_in", "prod_in", "sum_out", "prod_out"):
+        mask = field.mask(name)
+        assert float(mask.mean()) == pytest.approx(0.2, abs=1 / mask.numel())
+        assert torch.all(getattr(field, name)[mask == 0] == 0)
+    # the last epochs trained after the last pruning event, yet pruned weights are still zero
+    assert not est.history_[-1]["pruned"]
+    assert est.sparsity_ >= 0.8 - 1e-9
+
+
+def test_same_seed_same_network_and_different_seed_differs(toy):
+    first = fit_toy(toy, prior=toy.prior, sparsity=0.7)
+    second = fit_toy(toy, prior=toy.prior, sparsity=0.7)
+    other = fit_toy(toy, prior=toy.prior, sparsity=0.7, random_state=1)
+    np.testing.assert_array_equal(first.network_, second.network_)
+    assert not np.array_equal(first.network_, other.network_)
+
+
+def test_pickle_round_trip_predicts_identically(toy):
+    est = fit_toy(toy, sparsity=0.5)
+    loaded = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(loaded.predict(toy.X), est.predict(toy.X))
+    np.testing.assert_array_equal(loaded.network_, est.network_)
+
+
+def test_clone_keeps_parameters_and_drops_fit(toy):
+    est = fit_toy(toy, prior=toy.prior, sparsity=0.5)
+    copy = clone(est)
+    assert copy.get_params()["sparsity"] == 0.5
+    assert not hasattr(copy, "network_")
+
+
+def test_gene_names_reach_the_network(toy):
+    X = pd.DataFrame(toy.X, columns=toy.gene_names)
+    prior = pd.DataFrame(toy.prior, index=toy.gene_names, columns=toy.gene_names)
+    est = DASHRegulatoryEstimator(prior, **{**FAST, "sparsity": 0.5})
+    est.fit(X, t=toy.t, trajectory=toy.trajectory)
+    edges = est.get_network()
+    assert list(edges.columns) == ["regulator", "target", "weight"]
+    assert set(edges.regulator) | set(edges.target) <= set(toy.gene_names)
+    assert np.all(np.diff(edges.weight.abs().to_numpy()) <= 0)
+    matrix = est.get_network(as_matrix=True)
+    assert list(matrix.index) == toy.gene_names
+    for row in edges.itertuples():
+        assert matrix.loc[row.regulator, row.target] == row.weight
+
+
+def test_get_network_top_k_and_threshold(toy):
+    est = fit_toy(toy, sparsity=0.5)
+    edges = est.get_network()
+    assert len(est.get_network(top_k=3)) == min(3, len(edges))
+    cut = edges.weight.abs().median()
+    assert (est.get_network(threshold=cut).weight.abs() >= cut).all()
+    assert len(est.get_network(include_self_loops=True)) >= len(edges)
+
+
+def test_prior_dataframe_with_unknown_genes_is_rejected(toy):
+    X = pd.DataFrame(toy.X, columns=toy.gene_names)
+    names = toy.gene_names[:-1] + ["NOT_A_GENE"]
+    prior = pd.DataFrame(toy.prior, index=names, columns=names)
+    with pytest.raises(ValueError, match="NOT_A_GENE"):
+        DASHRegulatoryEstimator(prior, **FAST).fit(X, t=toy.t, trajectory=toy.trajectory)
+
+
+def test_prior_weight_without_prior_is_rejected(toy):
+    with pytest.raises(ValueError, match="no prior"):
+        fit_toy(toy, prior_weight=0.3)
+
+
+def test_unreachable_sparsity_is_rejected(toy):
+    with pytest.raises(ValueError, match="max_epochs"):
+        fit_toy(toy, sparsity=0.99, max_epochs=3)
+
+
+def test_time_unit_does_not_change_the_network(toy):
+    minutes = fit_toy(toy, prior=toy.prior, sparsity=0.7)
+    hours = DASHRegulatoryEstimator(**{**FAST, "prior": toy.prior, "sparsity": 0.7})
+    hours.fit(toy.X, t=toy.t / 60.0, trajectory=toy.trajectory)
+    np.testing.assert_array_equal(minutes.adjacency_, hours.adjacency_)
+    np.testing.assert_allclose(minutes.network_, hours.network_, rtol=1e-5, atol=1e-7)
+    # rates are per unit of time: per hour is 60 times per minute
+    np.testing.assert_allclose(hours.predict(toy.X), 60 * minutes.predict(toy.X), rtol=1e-4, atol=1e-6)
+
+
+def _grid(estimator):
+    return GridSearchCV(
+        estimator,
+        {"dashregulatoryestimator__prior_weight": [0.0, 0.5],
+         "dashregulatoryestimator__sparsity": [0.5, 0.75]},
+        cv=GroupKFold(n_splits=3),
+    )
+
+
+def test_grid_search_with_routing(toy):
+    pipeline = make_pipeline(MinMaxScaler(), DASHRegulatoryEstimator(toy.prior, **FAST))
+    with config_context(enable_metadata_routing=True):
+        search = _grid(pipeline)
+        search.fit(toy.X, t=toy.t, trajectory=toy.trajectory, groups=toy.trajectory)
+    scores = search.cv_results_["mean_test_score"]
+    assert scores.shape == (4,) and np.all(np.isfinite(scores))
+    best = search.best_estimator_[-1]
+    requested = search.best_params_["dashregulatoryestimator__sparsity"]
+    assert best.sparsity_ >= requested - 1e-9
+    assert best.sparsity_ <= requested + 0.1
+
+
+def test_grid_search_without_routing_fails_loudly(toy):
+    search = GridSearchCV(DASHRegulatoryEstimator(toy.prior, **FAST), {"sparsity": [0.5, 0.75]},
+                          cv=GroupKFold(n_splits=3))
+    with pytest.raises(ValueError, match="metadata routing"):
+        search.fit(toy.X, t=toy.t, trajectory=toy.trajectory, groups=toy.trajectory)
+
+
+def test_score_without_time_axis_after_fit_with_it_fails(toy):
+    est = fit_toy(toy, sparsity=0.5)
+    with pytest.raises(ValueError, match="routing"):
+        est.score(toy.X)
