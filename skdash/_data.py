@@ -140,4 +140,3 @@ def stack_trajectories(list_of_X, list_of_t=None):
         ids.append(np.full(values.shape[0], k, dtype=np.intp))
     X = pd.concat(blocks, ignore_index=True) if frames else np.vstack(blocks)
     return X, np.concatenate(times), np.concatenate(ids)
-

@@ -6,7 +6,6 @@ model.  The pieces below it (_phoenix, _integrate, _training, _dash) know
 nothing of scikit-learn.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -23,7 +22,7 @@ from ._data import check_time_axis, split_transitions, transitions_from_time_axi
 from ._integrate import SOLVERS, integrate_trajectories, integrate_transitions
 from ._phoenix import PhoenixField
 from ._prior import align_gene_matrix, has_edges, to_torch
-from ._training import TrainingSettings, Transitions, train, transition_loss
+from ._training import TrainingSettings, Transitions, torch_threads, train, transition_loss
 
 #: DASH's reference (lambda_in, lambda_out) on SIM350, used when a prior is given
 #: and prior_weight is left at None.
@@ -114,6 +113,10 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Precision of the model and the training.
     device : str, default="cpu"
         Torch device to train on.
+    n_threads : int, default=None
+        Torch intra-op threads used while fitting and predicting (restored
+        afterwards).  None keeps torch's current setting.  Set 1 when several fits
+        run in parallel (joblib, Dask) so that they do not oversubscribe the cores.
     random_state : int, RandomState instance or None, default=None
         Seeds everything random (initialisation, splits, batches, scores) through a
         local torch generator; the global RNGs are not touched when it is an int.
@@ -204,6 +207,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         "prior_loss_weight": [Interval(Real, 0, 1, closed="left")],
         "dtype": [StrOptions({"float32", "float64"})],
         "device": [str],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -233,6 +237,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         prior_loss_weight=0.0,
         dtype="float32",
         device="cpu",
+        n_threads=None,
         random_state=None,
         verbose=0,
     ):
@@ -258,6 +263,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self.prior_loss_weight = prior_loss_weight
         self.dtype = dtype
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -398,10 +404,11 @@ class DASHRegulatoryEstimator(BaseEstimator):
             prior_loss_weight=self.prior_loss_weight, **self._solver_kwargs(),
         )
         prior_tensor = None if prior is None else to_torch(prior, device=self.device)
-        self.history_, self.best_epoch_ = train(
-            field, transitions(~validation), transitions(validation), settings=settings, pruner=pruner,
-            generator=generator, prior=prior_tensor, progress=self._print_epoch if self.verbose else None,
-        )
+        with torch_threads(self.n_threads):
+            self.history_, self.best_epoch_ = train(
+                field, transitions(~validation), transitions(validation), settings=settings, pruner=pruner,
+                generator=generator, prior=prior_tensor, progress=self._print_epoch if self.verbose else None,
+            )
         self.n_iter_ = len(self.history_)
         self.module_ = field
         self._time_axis_in_fit = t is not None or trajectory is not None
@@ -443,7 +450,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         """
         check_is_fitted(self)
         X = self._check_fitted_X(X)
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads(self.n_threads):
             rates = self.module_(self._tensor(X)) / self.time_scale_
         return rates.cpu().double().numpy()
 
@@ -480,7 +487,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
             if weights.shape != (X.shape[0],):
                 raise ValueError(f"sample_weight must have shape ({X.shape[0]},); got {weights.shape}.")
             weights = weights[ends]
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads(self.n_threads):
             forecast = integrate_transitions(self.module_, self._tensor(X[starts]),
                                              self._tensor(intervals / self.time_scale_), **self._solver_kwargs())
         return float(r2_score(X[ends], forecast.cpu().double().numpy(), sample_weight=weights,
@@ -511,7 +518,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
             raise ValueError("t must be a 1-D array of finite times.")
         if np.any(np.diff(times) <= 0):
             raise ValueError("t must be strictly increasing.")
-        with torch.no_grad():
+        with torch.no_grad(), torch_threads(self.n_threads):
             states = integrate_trajectories(self.module_, self._tensor(x0), self._tensor(times / self.time_scale_),
                                             **self._solver_kwargs())
         states = states.cpu().double().numpy().transpose(1, 0, 2)
@@ -572,6 +579,3 @@ class DASHRegulatoryEstimator(BaseEstimator):
         batch = Transitions(self._tensor(X[starts]), self._tensor(X[ends]),
                             self._tensor(intervals / self.time_scale_))
         return transition_loss(self.module_, batch, settings)
-
-
-warnings.filterwarnings("default", category=RuntimeWarning, module=__name__)

@@ -5,6 +5,7 @@ Nothing here knows about scikit-learn: it receives tensors and settings and
 returns the per-epoch history.
 """
 
+import contextlib
 import copy
 import math
 import time
@@ -183,3 +184,16 @@ def train(field, train_set, validation_set, *, settings, pruner, generator, prio
         field.load_state_dict(best_state)
     return history, best_epoch
 
+
+@contextlib.contextmanager
+def torch_threads(n_threads):
+    """Run the block with ``n_threads`` torch threads (None: leave as is), then restore."""
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
