@@ -7,7 +7,8 @@ submodules :mod:`skdash.datasets` and :mod:`skdash.metrics`.
 
 from ._data import stack_trajectories
 from ._estimator import DASHRegulatoryEstimator
+from ._persistence import load_model, save_model
 
 __version__ = "0.1.0"
 
-__all__ = ["DASHRegulatoryEstimator", "stack_trajectories", "__version__"]
+__all__ = ["DASHRegulatoryEstimator", "load_model", "save_model", "stack_trajectories", "__version__"]

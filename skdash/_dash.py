@@ -169,7 +169,7 @@ class DashPruner:
         self.knowledge = knowledge
         self.first_scores = {
             branch: torch.rand(field.hidden_units, field.n_genes, generator=generator,
-                               dtype=field.sum_in.dtype).to(field.sum_in.device)
+                               dtype=torch.float64).to(dtype=field.sum_in.dtype, device=field.sum_in.device)
             for branch in FIRST_LAYER
         }
 

@@ -2,8 +2,21 @@
 consecutive snapshots of a trajectory, and the split into training and
 validation transitions."""
 
+import sys
+import warnings
+
 import numpy as np
 import pandas as pd
+
+from .exceptions import DataScaleWarning
+
+#: Values the model handles well: its activations are centred at 0.5, so data
+#: on a [0, 1] scale, with some noise or a scaler fitted on other rows, stay in here.
+EXPECTED_RANGE = (-0.5, 1.5)
+#: Warn when more than this fraction of the values lie outside EXPECTED_RANGE ...
+OUTSIDE_FRACTION = 0.01
+#: ... or when any value lies more than this far outside it.
+OUTSIDE_MARGIN = 1.0
 
 
 def check_time_axis(n_samples, t=None, trajectory=None):
@@ -38,6 +51,62 @@ def check_time_axis(n_samples, t=None, trajectory=None):
         if np.any(times < 0):
             raise ValueError(f"t contains negative times (smallest {times.min()}); times must be >= 0.")
     return times, codes
+
+
+def check_expression_scale(X):
+    """Warn (:class:`~skdash.exceptions.DataScaleWarning`) when ``X`` is far off the [0, 1] scale.
+
+    "Far off" means more than 1% of the values outside [-0.5, 1.5], or any value
+    more than 1 outside that interval: raw counts, log-ratios and z-scores
+    trigger it; [0, 1] data with noise, or test rows scaled by a scaler fitted
+    on training rows, do not.  ``X`` is a finite float array and is not changed.
+    Returns whether a warning was emitted.
+    """
+    if X.size == 0:
+        return False
+    low, high = EXPECTED_RANGE
+    outside = np.count_nonzero((X < low) | (X > high)) / X.size
+    smallest, largest = float(X.min()), float(X.max())
+    if outside <= OUTSIDE_FRACTION and smallest >= low - OUTSIDE_MARGIN and largest <= high + OUTSIDE_MARGIN:
+        return False
+    warnings.warn(
+        f"X ranges from {smallest:.4g} to {largest:.4g} and {outside:.1%} of its values lie outside "
+        f"[{low}, {high}], but the model expects expression roughly on a [0, 1] scale (its activations "
+        "are centred at 0.5), so the network and forecasts may be meaningless. skdash does not change "
+        "the data: scale it first, e.g. make_pipeline(MinMaxScaler(), DASHRegulatoryEstimator(...)) "
+        "(for counts, a log transform such as FunctionTransformer(np.log1p) before the scaler).",
+        DataScaleWarning, stacklevel=_user_stacklevel(),
+    )
+    return True
+
+
+def _user_stacklevel():
+    """``stacklevel`` for a warning issued by our caller that points at user code:
+    the first frame outside skdash and scikit-learn (e.g. a Pipeline)."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in ("skdash", "sklearn"):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def align_to_fitted_genes(X, feature_names_in):
+    """Reorder the columns of a DataFrame ``X`` to the gene names seen in fit.
+
+    Only a pure permutation is handled here (same string names, other order);
+    everything else is returned unchanged for scikit-learn's ``validate_data``,
+    which raises naming the unseen and missing genes, or warns when X has no
+    names but fit had them.
+    """
+    if feature_names_in is None or not isinstance(X, pd.DataFrame):
+        return X
+    columns = X.columns
+    if not all(isinstance(name, str) for name in columns) or columns.has_duplicates:
+        return X
+    if len(columns) != len(feature_names_in) or np.array_equal(columns.to_numpy(dtype=object), feature_names_in):
+        return X
+    if set(columns) != set(feature_names_in):
+        return X
+    return X[list(feature_names_in)]
 
 
 def transitions_from_time_axis(times, codes):

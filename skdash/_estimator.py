@@ -18,11 +18,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, _fit_context, inside_unrouted_cross_validation, validate_data
 from ._dash import DashPruner, PriorKnowledge, PruningSchedule
-from ._data import check_time_axis, split_transitions, transitions_from_time_axis
+from ._data import (align_to_fitted_genes, check_expression_scale, check_time_axis, split_transitions,
+                    transitions_from_time_axis)
 from ._integrate import SOLVERS, integrate_trajectories, integrate_transitions
 from ._phoenix import PhoenixField
 from ._prior import align_gene_matrix, has_edges, to_torch
-from ._training import TrainingSettings, Transitions, torch_threads, train, transition_loss
+from ._progress import epoch_progress
+from ._training import TrainingSettings, Transitions, torch_threads, train
 
 #: DASH's reference (lambda_in, lambda_out) on SIM350, used when a prior is given
 #: and prior_weight is left at None.
@@ -127,7 +129,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
     ----------
     n_features_in_ : int
         Number of genes.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Gene names, when X was a DataFrame with string columns.
     network_ : ndarray of shape (n_genes, n_genes)
         Signed effect of each regulator (row) on each target (column); zero where
@@ -273,6 +275,9 @@ class DASHRegulatoryEstimator(BaseEstimator):
         tags.target_tags.required = False
         return tags
 
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "module_")
+
     @property
     def _torch_dtype(self):
         return torch.float64 if self.dtype == "float64" else torch.float32
@@ -338,7 +343,12 @@ class DASHRegulatoryEstimator(BaseEstimator):
         return schedule
 
     def _check_fitted_X(self, X):
-        return validate_data(self, X, reset=False, dtype=np.float64)
+        # A DataFrame with the fitted genes in another order is reordered by name;
+        # validate_data raises for missing/unknown genes and a wrong gene count.
+        X = align_to_fitted_genes(X, getattr(self, "feature_names_in_", None))
+        X = validate_data(self, X, reset=False, dtype=np.float64, order="C")  # torch needs positive strides
+        check_expression_scale(X)
+        return X
 
     def _tensor(self, array):
         return torch.tensor(array, dtype=self._torch_dtype, device=self.device)
@@ -379,48 +389,46 @@ class DASHRegulatoryEstimator(BaseEstimator):
                 "score without them and score every split on the wrong time axis. " + _ROUTING_MESSAGE
             )
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        check_expression_scale(X)
         n_genes = X.shape[1]
         starts, ends, intervals, transition_codes = self._transitions(X, t, trajectory)
-        self.prior_weight_, knowledge, prior = self._prepare_knowledge(n_genes)
+        prior_weight, knowledge, prior = self._prepare_knowledge(n_genes)
         schedule = self._schedule()
 
         rng = check_random_state(self.random_state)
         generator = torch.Generator().manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
         validation = split_transitions(transition_codes, self.validation_fraction, rng)
-        self.time_scale_ = float(np.median(intervals[~validation]))
+        time_scale = float(np.median(intervals[~validation]))
 
         def transitions(rows):
             return Transitions(self._tensor(X[starts[rows]]), self._tensor(X[ends[rows]]),
-                               self._tensor(intervals[rows] / self.time_scale_))
+                               self._tensor(intervals[rows] / time_scale))
 
         field = PhoenixField(n_genes, self.hidden_units, generator=generator, dtype=self._torch_dtype)
         field.to(self.device)
         pruner = None
         if self.sparsity == "auto" or self.sparsity > 0:
-            pruner = DashPruner(field, schedule, self.prior_weight_, knowledge, generator=generator)
+            pruner = DashPruner(field, schedule, prior_weight, knowledge, generator=generator)
         settings = TrainingSettings(
             max_epochs=self.max_epochs, learning_rate=self.learning_rate, batch_size=self.batch_size,
             early_stopping=self.early_stopping, n_iter_no_change=self.n_iter_no_change,
             prior_loss_weight=self.prior_loss_weight, **self._solver_kwargs(),
         )
         prior_tensor = None if prior is None else to_torch(prior, device=self.device)
-        with torch_threads(self.n_threads):
-            self.history_, self.best_epoch_ = train(
+        with torch_threads(self.n_threads), epoch_progress(self.verbose, self.max_epochs) as progress:
+            history, best_epoch = train(
                 field, transitions(~validation), transitions(validation), settings=settings, pruner=pruner,
-                generator=generator, prior=prior_tensor, progress=self._print_epoch if self.verbose else None,
+                generator=generator, prior=prior_tensor, progress=progress,
             )
-        self.n_iter_ = len(self.history_)
+        # Fitted attributes are set only once training succeeded, so a failed refit
+        # cannot leave a mix of the old model and the new data's settings.
+        self.prior_weight_, self.time_scale_ = prior_weight, time_scale
+        self.history_, self.best_epoch_ = history, best_epoch
+        self.n_iter_ = len(history)
         self.module_ = field
         self._time_axis_in_fit = t is not None or trajectory is not None
         self._read_out()
         return self
-
-    def _print_epoch(self, record):
-        print(
-            f"epoch {record['epoch']:4d}  train {record['train_loss']:.3e}  "
-            f"validation {record['validation_loss']:.3e}  sparsity {record['sparsity']:.3f}  "
-            f"lr {record['learning_rate']:.2e}{'  (pruned)' if record['pruned'] else ''}"
-        )
 
     def _read_out(self):
         effects, structure = self.module_.effect_matrix()
@@ -479,19 +487,23 @@ class DASHRegulatoryEstimator(BaseEstimator):
                 "on the wrong time axis. Pass them to score; inside GridSearchCV, cross_validate or a "
                 "Pipeline, enable metadata routing. " + _ROUTING_MESSAGE
             )
-        X = self._check_fitted_X(X)
-        starts, ends, intervals, _ = self._transitions(X, t, trajectory)
+        observed, forecast, ends = self._one_step_forecasts(X, t, trajectory)
         weights = None
         if sample_weight is not None:
             weights = np.asarray(sample_weight, dtype=np.float64)
-            if weights.shape != (X.shape[0],):
-                raise ValueError(f"sample_weight must have shape ({X.shape[0]},); got {weights.shape}.")
+            if weights.shape != (np.shape(X)[0],):
+                raise ValueError(f"sample_weight must have shape ({np.shape(X)[0]},); got {weights.shape}.")
             weights = weights[ends]
+        return float(r2_score(observed, forecast, sample_weight=weights, multioutput="variance_weighted"))
+
+    def _one_step_forecasts(self, X, t, trajectory):
+        """Observed end states, forecasts from the previous snapshots, and their rows."""
+        X = self._check_fitted_X(X)
+        starts, ends, intervals, _ = self._transitions(X, t, trajectory)
         with torch.no_grad(), torch_threads(self.n_threads):
             forecast = integrate_transitions(self.module_, self._tensor(X[starts]),
                                              self._tensor(intervals / self.time_scale_), **self._solver_kwargs())
-        return float(r2_score(X[ends], forecast.cpu().double().numpy(), sample_weight=weights,
-                              multioutput="variance_weighted"))
+        return X[ends], forecast.cpu().double().numpy(), ends
 
     def simulate(self, x0, t):
         """Integrate the fitted model from initial states over a time grid.
@@ -530,9 +542,9 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Parameters
         ----------
         top_k : int, default=None
-            Keep only the k edges with the largest |weight|.
+            Keep only the k edges with the largest ``|weight|``.
         threshold : float, default=None
-            Keep only edges with |weight| >= threshold.
+            Keep only edges with ``|weight| >= threshold``.
         include_self_loops : bool, default=False
             Whether to list a gene's effect on itself.
         as_matrix : bool, default=False
@@ -541,7 +553,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Returns
         -------
         network : DataFrame
-            Columns regulator, target, weight (signed effect), sorted by |weight|,
+            Columns regulator, target, weight (signed effect), sorted by ``|weight|``,
             one row per pair joined by the pruned model; or the matrix form.
         """
         check_is_fitted(self)
@@ -568,14 +580,3 @@ class DASHRegulatoryEstimator(BaseEstimator):
             "target": names[targets[order]],
             "weight": weights[order],
         }).reset_index(drop=True)
-
-    def validation_loss(self, X, *, t=None, trajectory=None):
-        """Mean squared error of one-step forecasts (the loss the model is trained on)."""
-        check_is_fitted(self)
-        X = self._check_fitted_X(X)
-        starts, ends, intervals, _ = self._transitions(X, t, trajectory)
-        settings = TrainingSettings(max_epochs=1, learning_rate=1.0, batch_size=1, early_stopping=False,
-                                    n_iter_no_change=1, prior_loss_weight=0.0, **self._solver_kwargs())
-        batch = Transitions(self._tensor(X[starts]), self._tensor(X[ends]),
-                            self._tensor(intervals / self.time_scale_))
-        return transition_loss(self.module_, batch, settings)

@@ -29,9 +29,20 @@ def _fastest_rate(field):
     return max(1.0, float(torch.relu(field.gene_multipliers.detach()).max()))
 
 
+#: More fixed steps than this per interval means the model has become too stiff
+#: (a diverging multiplier), not that the data need them.
+MAX_FIXED_STEPS = 10_000
+
+
 def n_fixed_steps(field, longest_interval, max_step):
     """Steps that keep every step below ``max_step`` / (fastest relaxation rate)."""
-    return max(1, math.ceil(longest_interval * _fastest_rate(field) / max_step))
+    steps = longest_interval * _fastest_rate(field) / max_step
+    if not math.isfinite(steps) or steps > MAX_FIXED_STEPS:
+        raise FloatingPointError(
+            f"The model's fastest relaxation rate ({_fastest_rate(field):.3g}) would need {steps:.3g} "
+            f"solver steps per interval (limit {MAX_FIXED_STEPS}): training diverged."
+        )
+    return max(1, math.ceil(steps))
 
 
 def _rk4(field, x, step, n_steps):

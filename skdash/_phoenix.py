@@ -10,6 +10,8 @@ so the forward pass needs no masking work and the stored weights *are* the
 sparse model.
 """
 
+import math
+
 import torch
 from torch import nn
 
@@ -23,6 +25,15 @@ def shifted_softsign(x):
     """psi(x) = (x - 0.5) / (1 + |x - 0.5|), the activation centred at 0.5."""
     shifted = x - 0.5
     return shifted / (1.0 + shifted.abs())
+
+
+def _sparse_normal(rows, columns, sparsity, std, generator):
+    """N(0, std) matrix with ceil(sparsity * rows) zeros in each column, at random rows."""
+    values = torch.randn(rows, columns, generator=generator, dtype=torch.float64) * std
+    n_zeros = math.ceil(sparsity * rows)
+    permutation = torch.argsort(torch.rand(rows, columns, generator=generator, dtype=torch.float64), dim=0)
+    values[permutation < n_zeros] = 0.0
+    return values
 
 
 class PhoenixField(nn.Module):
@@ -59,12 +70,17 @@ class PhoenixField(nn.Module):
     def _reset_parameters(self, generator):
         # Reference initialisation: sparse first layers (95% zeros per column,
         # std 0.05), orthogonal second layers (gain 1), multipliers ~ U(0, 1).
+        # Everything is drawn in float64 from ``generator`` and then cast, so the
+        # float32 and float64 models start from the same point.
+        h, n = self.hidden_units, self.n_genes
         with torch.no_grad():
             for name in ("sum_in", "prod_in"):
-                nn.init.sparse_(getattr(self, name), sparsity=0.95, std=0.05, generator=generator)
+                getattr(self, name).copy_(_sparse_normal(h, n, 0.95, 0.05, generator))
             for name in ("sum_out", "prod_out"):
-                nn.init.orthogonal_(getattr(self, name), gain=1.0, generator=generator)
-            self.gene_multipliers.uniform_(0.0, 1.0, generator=generator)
+                weights = torch.empty(n, h, dtype=torch.float64)
+                nn.init.orthogonal_(weights, gain=1.0, generator=generator)
+                getattr(self, name).copy_(weights)
+            self.gene_multipliers.copy_(torch.rand(n, generator=generator, dtype=torch.float64))
 
     def regulatory_drive(self, x):
         """J(x): the target level each gene is pulled towards."""

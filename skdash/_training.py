@@ -75,8 +75,8 @@ class _PriorRegularizer:
     """PHOENIX prior loss: mean (J(x~) - x~ P)^2 on fixed random states x~."""
 
     def __init__(self, field, prior, generator):
-        states = torch.rand(N_PRIOR_STATES, field.n_genes, generator=generator, dtype=field.sum_in.dtype) - 0.5
-        self.states = states.to(field.sum_in.device)
+        states = torch.rand(N_PRIOR_STATES, field.n_genes, generator=generator, dtype=torch.float64) - 0.5
+        self.states = states.to(dtype=field.sum_in.dtype, device=field.sum_in.device)
         prior = prior.to(dtype=states.dtype, device=self.states.device)
         self.targets = (torch.sparse.mm(prior.t(), self.states.t()).t() if prior.is_sparse
                         else self.states @ prior)
@@ -99,6 +99,25 @@ def _reset_learning_rate(optimizer, learning_rate):
     return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **PLATEAU)
 
 
+def _train_one_epoch(field, train_set, optimizer, settings, generator, regularizer):
+    """One pass over the shuffled training transitions; returns the mean data loss."""
+    n_train = len(train_set)
+    order = torch.randperm(n_train, generator=generator).to(train_set.x0.device)
+    data_weight = 1.0 - settings.prior_loss_weight
+    epoch_loss = 0.0
+    for start in range(0, n_train, settings.batch_size):
+        batch = train_set.subset(order[start:start + settings.batch_size])
+        optimizer.zero_grad(set_to_none=True)
+        data_loss = torch.mean((_solve(field, batch, settings) - batch.x1) ** 2)
+        loss = data_loss if regularizer is None else data_weight * data_loss + \
+            settings.prior_loss_weight * regularizer(field)
+        loss.backward()
+        optimizer.step()
+        field.apply_masks()
+        epoch_loss += float(data_loss.detach()) * len(batch)
+    return epoch_loss / n_train
+
+
 def train(field, train_set, validation_set, *, settings, pruner, generator, prior=None, progress=None):
     """Train ``field`` in place; return (history, best_epoch).
 
@@ -118,31 +137,20 @@ def train(field, train_set, validation_set, *, settings, pruner, generator, prio
     regularizer = None
     if settings.prior_loss_weight > 0:
         regularizer = _PriorRegularizer(field, prior, generator)
-    data_weight = 1.0 - settings.prior_loss_weight
 
     history = []
     best_loss, best_state, best_epoch, epochs_since_best = math.inf, None, 0, 0
-    n_train = len(train_set)
     for epoch in range(1, settings.max_epochs + 1):
         started = time.perf_counter()
         pruned = pruner is not None and pruner.step(field, epoch)
         if pruned:
             scheduler = _reset_learning_rate(optimizer, settings.learning_rate)
 
-        order = torch.randperm(n_train, generator=generator).to(train_set.x0.device)
-        epoch_loss = 0.0
-        for start in range(0, n_train, settings.batch_size):
-            batch = train_set.subset(order[start:start + settings.batch_size])
-            optimizer.zero_grad(set_to_none=True)
-            data_loss = torch.mean((_solve(field, batch, settings) - batch.x1) ** 2)
-            loss = data_loss if regularizer is None else data_weight * data_loss + \
-                settings.prior_loss_weight * regularizer(field)
-            loss.backward()
-            optimizer.step()
-            field.apply_masks()
-            epoch_loss += float(data_loss.detach()) * len(batch)
-        train_loss = epoch_loss / n_train
-        monitored = transition_loss(field, validation_set, settings) if len(validation_set) else train_loss
+        try:
+            train_loss = _train_one_epoch(field, train_set, optimizer, settings, generator, regularizer)
+            monitored = transition_loss(field, validation_set, settings) if len(validation_set) else train_loss
+        except FloatingPointError:
+            train_loss = monitored = math.nan
 
         if not (math.isfinite(monitored) and math.isfinite(train_loss)):
             if best_state is None:

@@ -24,6 +24,7 @@ placed into a matrix with :func:`edges_to_matrix`, using the ``gene_names``
 keyword or, when it is not given, the genes of a DataFrame reference.
 
 The scores themselves are computed by :mod:`sklearn.metrics`.
+:func:`forecast_mse` scores a fitted model's dynamics instead of its network.
 """
 
 import numbers
@@ -34,16 +35,19 @@ from scipy import sparse
 from sklearn.metrics import (
     average_precision_score,
     balanced_accuracy_score,
+    mean_squared_error,
     precision_score,
     roc_auc_score,
 )
 from sklearn.utils import check_array
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
     "early_precision",
     "edge_aupr",
     "edge_auroc",
     "edges_to_matrix",
+    "forecast_mse",
     "network_scores",
     "structure_balanced_accuracy",
     "weight_sparsity",
@@ -745,3 +749,37 @@ def network_scores(true_network, edge_scores, predicted_adjacency=None, *, gene_
         "n_predicted_edges": n_predicted,
         "network_density": n_predicted / (n_genes * (n_genes - 1)),
     }
+
+
+def forecast_mse(estimator, X, *, t=None, trajectory=None):
+    """Mean squared error of a fitted model's one-step forecasts.
+
+    Each snapshot is forecast by integrating the model from the previous
+    snapshot of its trajectory; the error is averaged over all genes and
+    transitions (the quantity the model is trained to minimise).
+
+    Parameters
+    ----------
+    estimator : DASHRegulatoryEstimator
+        A fitted estimator.
+    X : array-like or DataFrame of shape (n_samples, n_genes)
+    t, trajectory : array-like of shape (n_samples,), default=None
+        Time and trajectory of each row, as in ``fit``.
+
+    Returns
+    -------
+    mse : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdash import DASHRegulatoryEstimator
+    >>> from skdash.metrics import forecast_mse
+    >>> X = np.random.default_rng(0).uniform(0.2, 0.8, size=(20, 3))
+    >>> est = DASHRegulatoryEstimator(hidden_units=3, max_epochs=2, random_state=0).fit(X)
+    >>> bool(forecast_mse(est, X) >= 0)
+    True
+    """
+    check_is_fitted(estimator)
+    observed, forecast, _ = estimator._one_step_forecasts(X, t, trajectory)
+    return float(mean_squared_error(observed, forecast))

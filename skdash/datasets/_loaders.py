@@ -124,7 +124,10 @@ def load_yeast_cell_cycle(as_frame=False):
     as_frame = _check_bool("as_frame", as_frame)
     names = _read_table(_YEAST, "pramila500_gene_names.csv")
     gene_names = names.iloc[:, 0].astype(str).tolist()
-    gene_symbols = names.iloc[:, 1].astype(str).tolist()
+    # The file writes "None" for genes without a common symbol (pandas reads it as
+    # missing); those genes are named by their systematic name instead.
+    symbols = names.iloc[:, 1]
+    gene_symbols = symbols.where(symbols.notna(), names.iloc[:, 0]).astype(str).tolist()
     values, times = [], []
     for filename in _YEAST_FILES:
         v, t = _read_trajectory_file(_YEAST, filename)

@@ -1,0 +1,126 @@
+"""Progress reports during fit: a tqdm bar over epochs, or plain lines.
+
+The training loop calls a reporter with each history record; the estimator
+opens one with :func:`epoch_progress`, which is quiet (yields ``None``) when
+``verbose`` is 0 so that parallel searches print nothing.
+"""
+
+import contextlib
+import math
+import sys
+
+
+def format_record(record):
+    """One line for one history record."""
+    validation = record["validation_loss"]
+    shown = "" if validation is None or math.isnan(validation) else f"  validation {validation:.3e}"
+    return (
+        f"epoch {record['epoch']:4d}  train {record['train_loss']:.3e}{shown}  "
+        f"sparsity {record['sparsity']:.3f}  lr {record['learning_rate']:.2e}"
+        f"{'  (pruned)' if record['pruned'] else ''}"
+    )
+
+
+def _tqdm():
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm
+
+
+class EpochProgress:
+    """Report training progress, one history record at a time.
+
+    A tqdm bar over the epochs, with the monitored loss and the current sparsity
+    in its postfix, when tqdm is installed and ``file`` is a terminal; plain
+    lines otherwise (log files, pipes, no tqdm).  In a Jupyter kernel the bar
+    is tqdm's notebook widget.  With
+    ``verbose >= 2`` the bar also prints one line per epoch.
+
+    Use it as a context manager, or call :meth:`close` at the end, so that the
+    bar is finished even when training stops early or raises.
+
+    Parameters
+    ----------
+    total : int
+        Maximum number of epochs (the bar's length).
+    verbose : int, default=1
+        1: bar (or one line per epoch without a bar); 2 and more: bar and lines.
+    file : file-like, default=None
+        Where to write; ``None`` means ``sys.stderr`` at the time of writing.
+    bar : bool or None, default=None
+        Force (True) or forbid (False) the bar; None decides as described above.
+
+    Examples
+    --------
+    >>> import io
+    >>> from skdash._progress import EpochProgress
+    >>> out = io.StringIO()
+    >>> with EpochProgress(2, file=out) as progress:
+    ...     progress({"epoch": 1, "train_loss": 0.5, "validation_loss": 0.25, "sparsity": 0.7,
+    ...               "learning_rate": 1e-3, "pruned": True, "seconds": 0.1})
+    >>> print(out.getvalue().strip())
+    epoch    1  train 5.000e-01  validation 2.500e-01  sparsity 0.700  lr 1.00e-03  (pruned)
+    """
+
+    def __init__(self, total, *, verbose=1, file=None, bar=None):
+        self.total = total
+        self.verbose = verbose
+        self.file = file
+        tqdm = _tqdm()
+        stream = sys.stderr if file is None else file
+        if bar is None:
+            terminal = bool(getattr(stream, "isatty", lambda: False)())
+            notebook = file is None and "ipykernel" in sys.modules
+            bar = tqdm is not None and (terminal or notebook)
+        elif bar and tqdm is None:
+            raise ImportError("A progress bar needs tqdm: pip install tqdm")
+        self._bar = None
+        if bar:
+            self._bar = tqdm(total=total, desc="DASH", unit="epoch", file=stream, leave=True,
+                             dynamic_ncols=True)
+
+    @property
+    def _stream(self):
+        return sys.stderr if self.file is None else self.file
+
+    def __call__(self, record):
+        if self._bar is None:
+            print(format_record(record), file=self._stream, flush=True)
+            return
+        validation = record["validation_loss"]
+        monitored = record["train_loss"] if validation is None or math.isnan(validation) else validation
+        self._bar.set_postfix({"loss": f"{monitored:.3e}", "sparsity": f"{record['sparsity']:.3f}"},
+                              refresh=False)
+        self._bar.update(1)
+        if self.verbose >= 2:
+            self._bar.write(format_record(record), file=self._stream)
+
+    def close(self):
+        """Finish the bar (a no-op for plain lines, and when already closed)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+
+def epoch_progress(verbose, total, *, file=None):
+    """Context manager yielding a reporter for ``train(progress=...)``, or None when quiet.
+
+    Examples
+    --------
+    >>> from skdash._progress import epoch_progress
+    >>> with epoch_progress(0, 200) as progress:
+    ...     print(progress)
+    None
+    """
+    if not verbose:
+        return contextlib.nullcontext(None)
+    return EpochProgress(total, verbose=verbose, file=file)

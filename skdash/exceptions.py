@@ -1,0 +1,22 @@
+"""Warnings raised by skdash.
+
+skdash reports problems it cannot fix without changing the user's data or
+result as warnings of its own classes, so that they can be filtered precisely::
+
+    import warnings
+    from skdash.exceptions import DataScaleWarning
+
+    warnings.filterwarnings("error", category=DataScaleWarning)
+"""
+
+__all__ = ["DataScaleWarning"]
+
+
+class DataScaleWarning(UserWarning):
+    """Expression values lie far outside the scale the model expects.
+
+    The PHOENIX activations are centred at 0.5, so the model expects expression
+    roughly on a [0, 1] scale.  Raw counts, log-ratios or z-scores fit a model
+    whose network means little.  The data are never changed: scale them, e.g.
+    with ``make_pipeline(MinMaxScaler(), DASHRegulatoryEstimator(...))``.
+    """

@@ -1,0 +1,278 @@
+"""The ``skdash`` command line.
+
+A few runs go through a real ``python -m skdash`` process (exit status, no
+traceback, console output); they start together in one fixture because each
+process spends seconds importing torch.  The many bad-input cases call
+``skdash.cli.main`` in-process, which is what the process runs.
+"""
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skdash.cli import main
+
+from .conftest import make_toy_system
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FAST_OPTIONS = ["--max-epochs", "6", "--hidden-units", "6", "--learning-rate", "0.01", "--random-state", "0"]
+
+
+def write_toy_files(folder):
+    """A long-format expression CSV (rows shuffled) and a prior edge list of the toy system."""
+    toy = make_toy_system(n_genes=5, n_trajectories=8)
+    frame = pd.DataFrame(toy.X, columns=toy.gene_names)
+    frame.insert(0, "time", toy.t)
+    frame.insert(0, "trajectory", [f"course{i}" for i in toy.trajectory])
+    frame = frame.sample(frac=1.0, random_state=0)
+    expression = folder / "expression.csv"
+    frame.to_csv(expression, index=False)
+    regulators, targets = np.nonzero(toy.prior)
+    names = np.asarray(toy.gene_names)
+    prior = folder / "prior.tsv"
+    pd.DataFrame({"regulator": names[regulators], "target": names[targets],
+                  "sign": toy.prior[regulators, targets]}).to_csv(prior, sep="\t", index=False)
+    return expression, prior, toy
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    expression, prior, toy = write_toy_files(folder)
+    return folder, expression, prior, toy
+
+
+@pytest.fixture(scope="module")
+def processes(files):
+    """Run several ``python -m skdash`` commands at once; {name: CompletedProcess-like}."""
+    folder, expression, prior, _ = files
+    bad = folder / "bad.csv"
+    bad.write_text("trajectory,time,G1\nA,0,0.5\nA,1,oops\n")
+    commands = {
+        "help": ["fit", "--help"],
+        "bad": ["fit", str(bad), "--out", str(folder / "never.tsv")],
+        "fit": ["fit", str(expression), "--prior", str(prior), "--out", str(folder / "network.tsv"),
+                *FAST_OPTIONS],
+    }
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    running = {name: subprocess.Popen([sys.executable, "-m", "skdash", *args], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True, env=env, cwd=folder)
+               for name, args in commands.items()}
+    results = {}
+    for name, process in running.items():
+        out, err = process.communicate(timeout=120)
+        results[name] = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    return results
+
+
+def run(args, capsys):
+    status = main([str(arg) for arg in args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+# --------------------------------------------------------------------------
+# Real processes
+# --------------------------------------------------------------------------
+def test_process_help(processes):
+    result = processes["help"]
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: skdash fit")
+    for option in ("--prior", "--out", "--time-column", "--trajectory-column", "--sparsity", "--prior-weight",
+                   "--max-epochs", "--random-state", "--verbose", "exit status"):
+        assert option in result.stdout
+
+
+def test_process_bad_input_exits_2_without_traceback(processes):
+    result = processes["bad"]
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"skdash fit: error: The gene column 'G1' of '{Path(result.args[4])}' has a non-numeric value "
+        "'oops' (data row 2)."
+    ]
+    assert result.stdout == ""
+
+
+def test_process_fit_writes_network(processes, files):
+    folder, _, _, toy = files
+    result = processes["fit"]
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Read 5 genes, 40 snapshots in 8 trajectories; prior with 5 edges." in result.stderr
+    network = pd.read_csv(folder / "network.tsv", sep="\t")
+    assert list(network.columns) == ["regulator", "target", "weight"]
+    assert len(network) > 0 and np.all(np.isfinite(network["weight"]))
+    assert set(network["regulator"]) | set(network["target"]) <= set(toy.gene_names)
+    assert (network["regulator"] != network["target"]).all()
+    magnitude = network["weight"].abs().to_numpy()
+    assert np.all(np.diff(magnitude) <= 0)  # strongest first
+
+
+# --------------------------------------------------------------------------
+# In-process: the same entry point
+# --------------------------------------------------------------------------
+def test_fit_is_reproducible_and_matches_the_estimator(files, tmp_path, capsys):
+    from skdash import DASHRegulatoryEstimator
+    from skdash.io import read_expression, read_prior
+
+    _, expression, prior, _ = files
+    outputs = []
+    for name in ("a.tsv", "b.tsv"):
+        status, _, err = run(["fit", expression, "--prior", prior, "--out", tmp_path / name, *FAST_OPTIONS],
+                             capsys)
+        assert status == 0, err
+        outputs.append((tmp_path / name).read_text())
+    assert outputs[0] == outputs[1]
+    X, t, trajectory = read_expression(expression)
+    estimator = DASHRegulatoryEstimator(prior=read_prior(prior, X.columns), max_epochs=6, hidden_units=6,
+                                        learning_rate=0.01, random_state=0)
+    expected = estimator.fit(X, t=t, trajectory=trajectory).get_network()
+    written = pd.read_csv(tmp_path / "a.tsv", sep="\t")
+    pd.testing.assert_frame_equal(written[["regulator", "target"]], expected[["regulator", "target"]])
+    np.testing.assert_allclose(written["weight"], expected["weight"], rtol=1e-12)
+
+
+def test_fit_options(files, tmp_path, capsys):
+    _, expression, prior, _ = files
+    status, out, err = run(["fit", expression, "--out", "-", "--top-k", "3", "--sparsity", "0.5",
+                            "--prior-weight", "0", "--scale", "minmax", "--verbose", *FAST_OPTIONS], capsys)
+    assert status == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0] == "regulator\ttarget\tweight" and len(lines) == 4
+    assert "epoch    6" in err  # progress lines (stderr is not a terminal here)
+    assert "sparsity 0.500" in err
+
+
+def test_fit_single_trajectory_and_custom_columns(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.uniform(0.2, 0.8, size=(8, 3)), columns=["a", "b", "c"])
+    frame.insert(0, "minutes", np.arange(8) * 15.0)
+    frame.to_csv(tmp_path / "x.tsv", sep="\t", index=False)
+    status, _, err = run(["fit", tmp_path / "x.tsv", "--time-column", "minutes", "--single-trajectory",
+                          "--out", tmp_path / "n.tsv", "--sparsity", "0", *FAST_OPTIONS], capsys)
+    assert status == 0, err
+    assert "Read 3 genes, 8 snapshots in 1 trajectory." in err
+    assert len(pd.read_csv(tmp_path / "n.tsv", sep="\t")) > 0
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("x.csv", "", "is empty"),
+    ("x.csv", "trajectory,G1,G2\nA,0.1,0.2\n", "has no time column 'time'"),
+    ("x.csv", "time,G1,G2\n0,0.1,0.2\n", "has no trajectory column 'trajectory'"),
+    ("x.csv", "trajectory,time,G1,G1\nA,0,0.1,0.2\n", r"names these columns more than once: \['G1'\]"),
+    ("x.tsv", "trajectory\ttime\tG1\nA\t0\t0.5\nA\t1\tNaN\n", "gene column 'G1' .* missing value"),
+    ("x.csv", "trajectory,time,G1\nA,0,0.5\nA,1,0.6\nA,1,0.7\n", "more than one row at time 1"),
+])
+def test_fit_bad_expression_files(tmp_path, capsys, name, text, message):
+    path = tmp_path / name
+    path.write_text(text)
+    status, out, err = run(["fit", path, "--out", tmp_path / "n.tsv"], capsys)
+    assert status == 2
+    assert err.startswith("skdash fit: error: ") and err.count("\n") == 1
+    assert re.search(message, err), err
+    assert "Traceback" not in err and out == ""
+    assert not (tmp_path / "n.tsv").exists()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("regulator,target,sign\nG0,G1,1\nTP53,G2,-1\nMYC,G1,1\n", r"2 regulators .* \['TP53', 'MYC'\]"),
+    (",G0,G1\nG0,0,1\nG1,1,0\nG9,0,0\n", r"regulators \(rows\) .* \['G9'\]"),
+    ("", "is empty"),
+])
+def test_fit_bad_prior_files(files, tmp_path, capsys, text, message):
+    _, expression, _, _ = files
+    path = tmp_path / "prior.csv"
+    path.write_text(text)
+    status, _, err = run(["fit", expression, "--prior", path, "--out", tmp_path / "n.tsv"], capsys)
+    assert status == 2
+    assert re.search(message, err), err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["fit", "{expression}", "--out", "{folder}/missing/n.tsv"], "does not exist"),
+    (["fit", "{folder}/nothing.csv", "--out", "{folder}/n.tsv"], "nothing.csv' does not exist"),
+    (["fit", "{expression}", "--out", "{folder}/n.tsv", "--prior-weight", "0.5"], "no prior"),
+])
+def test_fit_bad_paths_and_rejected_settings(files, capsys, args, message):
+    folder, expression, _, _ = files
+    status, _, err = run([arg.format(folder=folder, expression=expression) for arg in args], capsys)
+    assert status == 2
+    assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "required: COMMAND"),
+    (["predict"], "invalid choice"),
+    (["fit", "x.csv"], "required: --out"),
+    (["fit", "x.csv", "--out", "n.tsv", "--sparsity", "1.5"], "expected 'auto' or a number in [0, 1)"),
+    (["fit", "x.csv", "--out", "n.tsv", "--prior-weight", "0.5,2"], "LAMBDA_IN,LAMBDA_OUT"),
+    (["fit", "x.csv", "--out", "n.tsv", "--max-epochs", "0"], "expected a value >= 1"),
+    (["demo", "--noise", "-1"], "expected a value >= 0.0"),
+])
+def test_usage_errors_exit_2(capsys, args, message):
+    status, _, err = run(args, capsys)
+    assert status == 2
+    assert "usage: skdash" in err and message in err
+
+
+def test_help_and_version(capsys):
+    status, out, _ = run(["demo", "--help"], capsys)
+    assert status == 0 and out.startswith("usage: skdash demo")
+    assert "--n-trajectories" in out and "--max-epochs" in out
+    status, out, _ = run(["--version"], capsys)
+    assert status == 0 and out.startswith("skdash ")
+
+
+def test_unexpected_failures_exit_1(files, tmp_path, capsys, monkeypatch):
+    import skdash.io
+
+    _, expression, _, _ = files
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something internal broke")
+
+    monkeypatch.setattr(skdash.io, "read_expression", broken)
+    status, _, err = run(["fit", expression, "--out", tmp_path / "n.tsv"], capsys)
+    assert status == 1
+    assert "unexpected error" in err and "Traceback" in err and "something internal broke" in err
+
+
+def test_diverged_training_exits_1_with_message(files, tmp_path, capsys, monkeypatch):
+    from skdash import DASHRegulatoryEstimator
+
+    _, expression, _, _ = files
+
+    def diverge(self, *args, **kwargs):
+        raise FloatingPointError("Training diverged at epoch 1")
+
+    monkeypatch.setattr(DASHRegulatoryEstimator, "fit", diverge)
+    status, _, err = run(["fit", expression, "--out", tmp_path / "n.tsv"], capsys)
+    assert status == 1
+    assert err.strip().splitlines()[-1] == "skdash fit: training failed: Training diverged at epoch 1"
+    assert "Traceback" not in err
+
+
+def test_demo_small(tmp_path, capsys):
+    status, out, err = run(["demo", "--n-trajectories", "3", "--n-test-trajectories", "1", "--max-epochs", "4",
+                            "--hidden-units", "3", "--quiet", "--out", tmp_path / "demo"], capsys)
+    assert status == 0, err
+    for label in ("balanced accuracy", "sparsity", "AUROC", "AUPR", "early precision", "MSE"):
+        line = next(line for line in out.splitlines() if line.strip().startswith(label))
+        assert np.isfinite(float(line.split()[-1]))
+    sparsity = float(next(line for line in out.splitlines() if line.strip().startswith("sparsity")).split()[-1])
+    assert sparsity == pytest.approx(0.7, abs=0.01)  # one pruning event (epoch 3) of 70%
+    network = pd.read_csv(tmp_path / "demo" / "network.tsv", sep="\t")
+    assert list(network.columns) == ["regulator", "target", "weight"] and len(network) > 0
+    if importlib.util.find_spec("matplotlib"):
+        assert (tmp_path / "demo" / "demo.png").stat().st_size > 10_000
+    assert "epoch    1" not in err  # --quiet

@@ -1,0 +1,203 @@
+"""Saving and loading fitted models: pickle/joblib, and the weights-only format
+of skdash.save_model / skdash.load_model (issue 5)."""
+
+import io
+import json
+import os
+import pathlib
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
+
+from skdash import DASHRegulatoryEstimator
+from skdash._persistence import load_model, save_model
+
+from .conftest import FAST
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GRID = [0.0, 0.5, 1.5, 4.0]
+
+
+def named(toy):
+    return pd.DataFrame(toy.X, columns=toy.gene_names)
+
+
+def prior_as(kind, toy):
+    if kind == "none":
+        return None
+    if kind == "array":
+        return toy.prior
+    if kind == "frame":
+        return pd.DataFrame(toy.prior, index=toy.gene_names, columns=toy.gene_names)
+    if kind == "sparse":
+        return sp.csr_matrix(toy.prior)
+    return sp.csc_array(toy.prior)
+
+
+def assert_same_model(loaded, original, toy):
+    X = named(toy) if hasattr(original, "feature_names_in_") else toy.X
+    np.testing.assert_array_equal(loaded.predict(X), original.predict(X))
+    np.testing.assert_array_equal(loaded.simulate(X[:3] if isinstance(X, np.ndarray) else X.iloc[:3], GRID),
+                                  original.simulate(X[:3] if isinstance(X, np.ndarray) else X.iloc[:3], GRID))
+    assert loaded.score(X, t=toy.t, trajectory=toy.trajectory) == original.score(X, t=toy.t, trajectory=toy.trajectory)
+    pd.testing.assert_frame_equal(loaded.get_network(), original.get_network())
+    pd.testing.assert_frame_equal(loaded.get_network(as_matrix=True), original.get_network(as_matrix=True))
+    np.testing.assert_array_equal(loaded.network_, original.network_)
+    np.testing.assert_array_equal(loaded.adjacency_, original.adjacency_)
+    for name in ("sparsity_", "prior_weight_", "time_scale_", "n_iter_", "best_epoch_", "n_features_in_",
+                 "history_"):
+        assert getattr(loaded, name) == getattr(original, name), name
+    pd.testing.assert_frame_equal(loaded.pruning_path_, original.pruning_path_)
+
+
+@pytest.fixture(scope="module")
+def named_model(toy):
+    prior = prior_as("frame", toy)
+    return DASHRegulatoryEstimator(prior, **{**FAST, "sparsity": 0.7}).fit(named(toy), t=toy.t,
+                                                                           trajectory=toy.trajectory)
+
+
+# ------------------------------------------------------------------ pickle / joblib
+def test_pickle_round_trip(named_model, toy):
+    assert_same_model(pickle.loads(pickle.dumps(named_model)), named_model, toy)
+
+
+def test_joblib_round_trip(named_model, toy, tmp_path):
+    joblib.dump(named_model, tmp_path / "model.joblib")
+    assert_same_model(joblib.load(tmp_path / "model.joblib"), named_model, toy)
+
+
+def test_float64_model_loads_in_a_fresh_process(toy, tmp_path):
+    est = DASHRegulatoryEstimator(toy.prior, **{**FAST, "dtype": "float64", "sparsity": 0.7})
+    est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    joblib.dump(est, tmp_path / "model.joblib")
+    save_model(est, tmp_path / "model.pt")
+    np.save(tmp_path / "X.npy", toy.X)
+    script = textwrap.dedent("""
+        import sys, joblib, numpy as np
+        from skdash._persistence import load_model
+        folder = sys.argv[1]
+        X = np.load(folder + "/X.npy")
+        for name, model in (("joblib", joblib.load(folder + "/model.joblib")),
+                            ("weights", load_model(folder + "/model.pt"))):
+            np.save(f"{folder}/{name}_predict.npy", model.predict(X))
+            np.save(f"{folder}/{name}_simulate.npy", model.simulate(X[:2], [0.0, 0.5, 3.0]))
+            np.save(f"{folder}/{name}_network.npy", model.network_)
+    """)
+    env = {**os.environ, "PYTHONPATH": REPO + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, env=env, timeout=120)
+    for name in ("joblib", "weights"):
+        predicted = np.load(tmp_path / f"{name}_predict.npy")
+        assert predicted.dtype == np.float64
+        np.testing.assert_array_equal(predicted, est.predict(toy.X))
+        np.testing.assert_array_equal(np.load(tmp_path / f"{name}_simulate.npy"),
+                                      est.simulate(toy.X[:2], [0.0, 0.5, 3.0]))
+        np.testing.assert_array_equal(np.load(tmp_path / f"{name}_network.npy"), est.network_)
+
+
+# ------------------------------------------------------------------ weights-only format
+@pytest.mark.parametrize("kind", ["none", "array", "frame", "sparse", "sparse_array"])
+def test_save_and_load_model(toy, tmp_path, kind):
+    X = named(toy) if kind == "frame" else toy.X
+    est = DASHRegulatoryEstimator(prior_as(kind, toy), **{**FAST, "sparsity": 0.7}).fit(
+        X, t=toy.t, trajectory=toy.trajectory)
+    save_model(est, tmp_path / "model.pt")
+    loaded = load_model(tmp_path / "model.pt")
+    assert_same_model(loaded, est, toy)
+    # the prior comes back in its own form: array, DataFrame (with names) or sparse
+    prior, original = loaded.prior, est.prior
+    assert type(prior) is type(original)
+    if kind == "frame":
+        pd.testing.assert_frame_equal(prior, original)
+        np.testing.assert_array_equal(loaded.feature_names_in_, est.feature_names_in_)
+        assert loaded.feature_names_in_.dtype == object
+    elif kind.startswith("sparse"):
+        assert prior.format == original.format
+        np.testing.assert_array_equal(prior.toarray(), original.toarray())
+    elif kind == "array":
+        np.testing.assert_array_equal(prior, original)
+    else:
+        assert not hasattr(loaded, "feature_names_in_")
+    params, original_params = loaded.get_params(), est.get_params()
+    params.pop("prior"), original_params.pop("prior")
+    assert params == original_params
+
+
+def test_loaded_parameters_reproduce_the_fit(named_model, toy):
+    buffer = io.BytesIO()
+    save_model(named_model, buffer)
+    buffer.seek(0)
+    refit = clone(load_model(buffer)).fit(named(toy), t=toy.t, trajectory=toy.trajectory)
+    np.testing.assert_array_equal(refit.network_, named_model.network_)
+
+
+def test_model_file_holds_only_tensors_and_json(named_model, tmp_path):
+    save_model(named_model, tmp_path / "model.pt")
+    payload = torch.load(tmp_path / "model.pt", weights_only=True)
+    assert set(payload) == {"metadata", "tensors"}
+    assert all(isinstance(value, torch.Tensor) for value in payload["tensors"].values())
+    metadata = json.loads(payload["metadata"])
+    assert metadata["format"] == "skdash-model" and metadata["class"] == "DASHRegulatoryEstimator"
+    assert metadata["attributes"]["feature_names_in_"]["values"] == [f"G{i}" for i in range(6)]
+
+
+class _Payload:
+    """Unpickling this creates a file: the kind of side effect a pickle can carry."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (self.marker,))
+
+
+def test_load_model_refuses_files_with_code(tmp_path):
+    marker = tmp_path / "code-ran"
+    torch.save({"metadata": "{}", "tensors": {}, "extra": _Payload(marker)}, tmp_path / "evil.pt")
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        load_model(tmp_path / "evil.pt")
+    assert not marker.exists()
+    torch.load(tmp_path / "evil.pt", weights_only=False)  # what pickle would have done
+    assert marker.exists()
+
+
+def test_load_model_rejects_other_files(tmp_path):
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a skdash model file"):
+        load_model(tmp_path / "other.pt")
+    torch.save({"metadata": json.dumps({"format": "something-else"}), "tensors": {}}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a skdash model file"):
+        load_model(tmp_path / "other.pt")
+    torch.save({"metadata": json.dumps({"format": "skdash-model", "format_version": 99}), "tensors": {}},
+               tmp_path / "newer.pt")
+    with pytest.raises(ValueError, match="upgrade skdash"):
+        load_model(tmp_path / "newer.pt")
+
+
+def test_save_model_needs_a_fitted_estimator(toy, tmp_path):
+    with pytest.raises(NotFittedError):
+        save_model(DASHRegulatoryEstimator(), tmp_path / "model.pt")
+    pipeline = make_pipeline(MinMaxScaler(), DASHRegulatoryEstimator(**FAST))
+    with pytest.raises(TypeError, match="Save the steps of a Pipeline separately"):
+        save_model(pipeline, tmp_path / "model.pt")
+
+
+def test_random_state_instance_and_device_override(toy, tmp_path):
+    est = DASHRegulatoryEstimator(**{**FAST, "random_state": np.random.RandomState(0), "sparsity": 0.5})
+    est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    save_model(est, tmp_path / "model.pt")
+    loaded = load_model(tmp_path / "model.pt", device="cpu")
+    assert loaded.random_state is None and loaded.device == "cpu"
+    np.testing.assert_array_equal(loaded.predict(toy.X), est.predict(toy.X))
