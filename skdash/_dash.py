@@ -13,9 +13,10 @@ matrix):
   ReLU(v_i), normalised; prior term C from the least squares C Omega1 ~ |P|^T;
   Omega2 = lambda_out |C| + (1 - lambda_out) M2.
 
-Both prior terms are normalised to sum one like the magnitudes, so that lambda
-is a true mixing fraction whatever the scale of the prior (a deliberate
-difference from the reference code, which mixes unnormalised terms).
+The prior terms are taken as the least squares give them (not normalised), as
+in the reference: after the first event the previous scores S1 sum to about one,
+so |X1| and |C| are large next to the normalised magnitudes and even a small
+lambda lets the prior steer the pruning, while lambda = 0 ignores it entirely.
 Least squares are solved on the small hidden x hidden normal equations in
 float64 with a tiny ridge; no explicit inverse is formed.
 """
@@ -54,17 +55,17 @@ def _solve_normal_equations(scores, right_hand_side):
 
 
 def first_layer_prior_scores(previous_scores, knowledge):
-    """|X1| with X1 = argmin ||S1^T X - Q||, normalised."""
+    """|X1| with X1 = argmin ||S1^T X - Q||."""
     scores = previous_scores.double()
     solution = _solve_normal_equations(scores, knowledge.times_ppi(scores))
-    return normalized_abs(solution).to(previous_scores.dtype)
+    return solution.abs().to(previous_scores.dtype)
 
 
 def second_layer_prior_scores(first_layer_scores, knowledge):
-    """|C| with C = argmin ||C Omega1 - |P|^T||, normalised (genes x hidden)."""
+    """|C| with C = argmin ||C Omega1 - |P|^T|| (genes x hidden)."""
     scores = first_layer_scores.double()
     solution = _solve_normal_equations(scores, _right_multiply(scores, knowledge.prior_abs))
-    return normalized_abs(solution.T).to(first_layer_scores.dtype)
+    return solution.T.abs().to(first_layer_scores.dtype)
 
 
 @dataclass

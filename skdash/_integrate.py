@@ -31,7 +31,7 @@ def _fastest_rate(field):
 
 #: More fixed steps than this per interval means the model has become too stiff
 #: (a diverging multiplier), not that the data need them.
-MAX_FIXED_STEPS = 10_000
+MAX_FIXED_STEPS = 1_000
 
 
 def n_fixed_steps(field, longest_interval, max_step):

@@ -159,7 +159,10 @@ class _Table:
 
 
 def _missing(column):
-    return column.isna() | column.map(lambda value: isinstance(value, str) and value == "")
+    missing = column.isna()
+    if not pd.api.types.is_numeric_dtype(column.dtype) and column.dtype != bool:
+        missing |= column.fillna("-").astype(str).str.strip().eq("")
+    return missing
 
 
 def _to_numbers(column, where, *, words=None):

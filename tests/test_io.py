@@ -42,6 +42,7 @@ def test_read_expression_csv(tmp_path):
     ("x.dat", EXPRESSION),                      # sniffed: comma
     ("x.txt", EXPRESSION.replace(",", ";")),    # sniffed: semicolon
     ("x.csv", "\n\n" + EXPRESSION.replace(",", ", ")),  # leading blank lines, spaces after commas
+    ("x.csv", "\ufeff" + EXPRESSION.replace("\n", "\r\n")),  # byte-order mark, Windows line ends
 ])
 def test_read_expression_separators(tmp_path, name, text):
     X, t, trajectory = read_expression(write(tmp_path, name, text))

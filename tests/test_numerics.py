@@ -107,11 +107,10 @@ SCORE_CASES = {
 }
 
 
-def check_normalised(result, shape, dtype):
+def check_scores(result, shape, dtype):
     assert result.shape == shape and result.dtype == dtype
     values = result.double().numpy()
     assert np.all(np.isfinite(values)) and np.all(values >= 0)
-    assert values.sum() == pytest.approx(1.0, abs=1e-6) or values.sum() == 0.0
     return values
 
 
@@ -121,8 +120,8 @@ def check_normalised(result, shape, dtype):
 def test_prior_scores_stay_finite_for_rank_deficient_inputs(case, dtype, sparse):
     scores = torch.tensor(SCORE_CASES[case], dtype=dtype)
     known = knowledge(prior_with_empty_rows(), sparse)
-    first = check_normalised(first_layer_prior_scores(scores, known), (N_HIDDEN, N_GENES), dtype)
-    second = check_normalised(second_layer_prior_scores(scores, known), (N_GENES, N_HIDDEN), dtype)
+    first = check_scores(first_layer_prior_scores(scores, known), (N_HIDDEN, N_GENES), dtype)
+    second = check_scores(second_layer_prior_scores(scores, known), (N_GENES, N_HIDDEN), dtype)
     zero_units = ~SCORE_CASES[case].any(axis=1)
     # a hidden unit without scores gets no prior score (no information, no blow-up);
     # "zero" up to the ridge: MKL's lstsq varies run to run at ~1e-8 on these systems
@@ -140,8 +139,8 @@ def test_prior_scores_are_the_minimum_norm_least_squares_solutions(case):
     c = np.linalg.lstsq(scores.T, prior_abs, rcond=None)[0].T
     first = first_layer_prior_scores(torch.tensor(scores), known).numpy()
     second = second_layer_prior_scores(torch.tensor(scores), known).numpy()
-    np.testing.assert_allclose(first, np.abs(x1) / np.abs(x1).sum(), rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(second, np.abs(c) / np.abs(c).sum(), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(first, np.abs(x1), rtol=1e-5, atol=1e-7 * np.abs(x1).max())
+    np.testing.assert_allclose(second, np.abs(c), rtol=1e-5, atol=1e-7 * np.abs(c).max())
     if case == "zero and duplicate rows":  # identical units share the solution equally
         np.testing.assert_allclose(first[3], first[0], rtol=1e-6, atol=1e-7)
 
