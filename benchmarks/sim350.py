@@ -17,9 +17,12 @@ from skdash import DASHRegulatoryEstimator
 from skdash.datasets import make_sim350
 from skdash.metrics import forecast_mse, network_scores
 
+#: DASH and IMP are compared at the paper's headline sparsity (0.95, reached by the
+#: reference schedule at epoch 183); "dash-auto" keeps the best validation checkpoint.
 METHODS = {
-    "dash": dict(sparsity="auto"),                              # reference lambda with the prior
-    "imp": dict(sparsity="auto", prior_weight=0.0),             # magnitude pruning
+    "dash": dict(sparsity=0.95),                                # reference lambda (0.5, 0.05)
+    "dash-auto": dict(sparsity="auto"),
+    "imp": dict(sparsity=0.95, prior_weight=0.0),               # magnitude pruning
     "unpruned": dict(sparsity=0.0),
 }
 
@@ -29,7 +32,7 @@ def main(argv=None):
     parser.add_argument("--noise", type=float, default=0.05)
     parser.add_argument("--prior-corruption", type=float, default=0.0)
     parser.add_argument("--random-state", type=int, default=0)
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    parser.add_argument("--methods", nargs="+", default=["dash", "imp", "unpruned"], choices=list(METHODS))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)

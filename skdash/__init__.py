@@ -1,8 +1,9 @@
 """skdash: gene regulatory network inference with a DASH-pruned PHOENIX Neural ODE,
 as a scikit-learn estimator.
 
-Public API: :class:`DASHRegulatoryEstimator`, :func:`stack_trajectories`, and the
-submodules :mod:`skdash.datasets` and :mod:`skdash.metrics`.
+Public API: :class:`DASHRegulatoryEstimator`, :func:`stack_trajectories`,
+:func:`save_model` / :func:`load_model`, and the submodules :mod:`skdash.datasets`,
+:mod:`skdash.metrics`, :mod:`skdash.io` and :mod:`skdash.plotting`.
 """
 
 from ._data import stack_trajectories

@@ -123,7 +123,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Seeds everything random (initialisation, splits, batches, scores) through a
         local torch generator; the global RNGs are not touched when it is an int.
     verbose : int, default=0
-        Print one line per epoch when > 0.
+        Report progress on stderr when > 0: a tqdm bar (loss, sparsity) on a
+        terminal, one line per epoch otherwise; 2 adds the lines to the bar.
 
     Attributes
     ----------

@@ -264,7 +264,7 @@ def test_diverged_training_exits_1_with_message(files, tmp_path, capsys, monkeyp
 
 def test_demo_small(tmp_path, capsys):
     status, out, err = run(["demo", "--n-trajectories", "3", "--n-test-trajectories", "1", "--max-epochs", "4",
-                            "--hidden-units", "3", "--quiet", "--out", tmp_path / "demo"], capsys)
+                            "--sparsity", "auto", "--hidden-units", "3", "--quiet", "--out", tmp_path / "demo"], capsys)
     assert status == 0, err
     for label in ("balanced accuracy", "sparsity", "AUROC", "AUPR", "early precision", "MSE"):
         line = next(line for line in out.splitlines() if line.strip().startswith(label))
