@@ -4,15 +4,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ._messages import shown_names
+
 _INSTALL = "pip install 'skdash[anndata]'  (or: pip install anndata)"
-
-
-def _shown(names, limit=10):
-    names = list(names)
-    text = ", ".join(repr(name) for name in names[:limit])
-    if len(names) > limit:
-        text += f", ... ({len(names)} in total)"
-    return "[" + text + "]"
 
 
 def _obs_column(adata, key, option):
@@ -20,7 +14,7 @@ def _obs_column(adata, key, option):
         raise TypeError(f"{option} must be the name of a column of adata.obs; got {key!r}.")
     if key not in adata.obs.columns:
         raise ValueError(
-            f"adata.obs has no column {key!r} ({option}); its columns are {_shown(adata.obs.columns)}."
+            f"adata.obs has no column {key!r} ({option}); its columns are {shown_names(adata.obs.columns)}."
         )
     column = adata.obs[key]
     if column.isna().any():
@@ -97,7 +91,7 @@ def from_anndata(adata, *, time_key, trajectory_key=None, layer=None, genes=None
         t = pd.to_numeric(pd.Series(np.asarray(times, dtype=object)), errors="raise").to_numpy(dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"adata.obs[{time_key!r}] (time_key) must hold numbers (the time of each "
-                         f"observation); got values such as {_shown(pd.unique(np.asarray(times))[:3])}.") from None
+                         f"observation); got values such as {shown_names(pd.unique(np.asarray(times))[:3])}.") from None
     if not np.all(np.isfinite(t)):
         raise ValueError(f"adata.obs[{time_key!r}] (time_key) contains infinite times.")
     trajectory = None
@@ -118,14 +112,14 @@ def from_anndata(adata, *, time_key, trajectory_key=None, layer=None, genes=None
             raise ValueError("genes is empty.")
         unknown = selected[~selected.isin(var_names)].unique().tolist()
         if unknown:
-            raise ValueError(f"These genes are not in adata.var_names: {_shown(unknown)}.")
+            raise ValueError(f"These genes are not in adata.var_names: {shown_names(unknown)}.")
         repeated = selected[selected.duplicated()].unique().tolist()
         if repeated:
-            raise ValueError(f"genes lists these genes more than once: {_shown(repeated)}.")
+            raise ValueError(f"genes lists these genes more than once: {shown_names(repeated)}.")
     repeated = var_names[var_names.duplicated() & var_names.isin(selected)].unique().tolist()
     if repeated:
         raise ValueError(
-            f"adata.var_names has duplicated names {_shown(repeated)}; make them unique first, "
+            f"adata.var_names has duplicated names {shown_names(repeated)}; make them unique first, "
             "e.g. adata.var_names_make_unique()."
         )
 
@@ -133,11 +127,11 @@ def from_anndata(adata, *, time_key, trajectory_key=None, layer=None, genes=None
         matrix = adata.X
         if matrix is None:
             raise ValueError("adata.X is empty (None); pass layer= to read one of adata.layers "
-                             f"{_shown(adata.layers.keys())}.")
+                             f"{shown_names(adata.layers.keys())}.")
     else:
         if layer not in adata.layers:
             raise ValueError(f"adata.layers has no layer {layer!r}; its layers are "
-                             f"{_shown(adata.layers.keys())}.")
+                             f"{shown_names(adata.layers.keys())}.")
         matrix = adata.layers[layer]
     if hasattr(matrix, "to_memory"):  # a backed sparse dataset
         matrix = matrix.to_memory()

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ._anndata import from_anndata
+from ._messages import shown_names
 
 __all__ = ["from_anndata", "read_expression", "read_prior", "write_network"]
 
@@ -56,13 +57,6 @@ _SIGN_WORDS = {"+": 1.0, "-": -1.0}
 # --------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------
-def _shown(names, limit=10):
-    """A bounded, readable list of names for error messages."""
-    names = list(names)
-    text = ", ".join(repr(name) for name in names[:limit])
-    if len(names) > limit:
-        text += f", ... ({len(names)} in total)"
-    return "[" + text + "]"
 
 
 def _check_path(path, what):
@@ -154,7 +148,7 @@ class _Table:
         duplicated = pd.Index(checked)[pd.Index(checked).duplicated()].unique().tolist()
         if duplicated:
             raise ValueError(
-                f"The {self.what} file '{self.path}' names these columns more than once: {_shown(duplicated)}."
+                f"The {self.what} file '{self.path}' names these columns more than once: {shown_names(duplicated)}."
             )
 
 
@@ -197,7 +191,7 @@ def _check_gene_names(gene_names):
         raise ValueError("gene_names is empty.")
     duplicated = pd.Index(names)[pd.Index(names).duplicated()].unique().tolist()
     if duplicated:
-        raise ValueError(f"gene_names lists these genes more than once: {_shown(duplicated)}.")
+        raise ValueError(f"gene_names lists these genes more than once: {shown_names(duplicated)}.")
     return names
 
 
@@ -269,7 +263,7 @@ def read_expression(path, *, time_column="time", trajectory_column="trajectory")
         if column is not None and column not in names:
             raise ValueError(
                 f"The expression file '{path}' has no {what} column {column!r} (set {option} to the "
-                f"right name); its columns are {_shown(names)}."
+                f"right name); its columns are {shown_names(names)}."
             )
     genes = [name for name in names if name not in (time_column, trajectory_column)]
     if not genes:
@@ -326,7 +320,7 @@ def _check_known(names, genes, path, role):
                     "column and the target names as its header.")
         raise ValueError(
             f"The prior file '{path}' names {len(unknown)} {role} that are not genes of the expression "
-            f"data: {_shown(unknown)}.{hint}"
+            f"data: {shown_names(unknown)}.{hint}"
         )
 
 
@@ -360,7 +354,7 @@ def _edge_list_prior(table, genes):
     repeated = pairs.duplicated(keep="first").to_numpy()
     if repeated.any():
         shown = [f"{r}->{t}" for r, t in pairs[repeated].drop_duplicates().itertuples(index=False)]
-        raise ValueError(f"The prior edge list '{path}' lists these edges more than once: {_shown(shown)}.")
+        raise ValueError(f"The prior edge list '{path}' lists these edges more than once: {shown_names(shown)}.")
     position = {gene: i for i, gene in enumerate(genes)}
     matrix = np.zeros((len(genes), len(genes)))
     rows = np.array([position[name] for name in body[regulator]], dtype=int)
@@ -391,7 +385,7 @@ def _matrix_prior(table, genes):
     duplicated = pd.Index(regulators)[pd.Index(regulators).duplicated()].unique().tolist()
     if duplicated:
         raise ValueError(f"The prior matrix '{path}' names these regulators (rows) more than once: "
-                         f"{_shown(duplicated)}.")
+                         f"{shown_names(duplicated)}.")
     _check_known(regulators, genes, path, "regulators (rows)")
     _check_known(targets, genes, path, "targets (columns)")
     values = np.zeros((len(regulators), len(targets)))

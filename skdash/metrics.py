@@ -42,6 +42,8 @@ from sklearn.metrics import (
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
+from ._messages import shown_names
+
 __all__ = [
     "early_precision",
     "edge_aupr",
@@ -59,13 +61,6 @@ _NORMALIZE_OPTIONS = (None, "target")
 # --------------------------------------------------------------------------
 # Validation helpers
 # --------------------------------------------------------------------------
-def _format_names(names, limit=10):
-    """Readable, bounded list of gene names for error messages."""
-    names = list(names)
-    shown = ", ".join(repr(name) for name in names[:limit])
-    if len(names) > limit:
-        shown += f", ... ({len(names)} in total)"
-    return "[" + shown + "]"
 
 
 def _is_edge_list(obj):
@@ -81,7 +76,7 @@ def _check_unique_labels(frame, name):
             duplicated = labels[labels.duplicated()].unique()
             raise ValueError(
                 f"{name} has duplicated gene names in its {axis}: "
-                f"{_format_names(duplicated)}."
+                f"{shown_names(duplicated)}."
             )
 
 
@@ -162,11 +157,11 @@ def _align(frame, genes, name):
         if missing:
             parts.append(
                 f"genes of true_network missing from {name} (rows or columns): "
-                f"{_format_names(missing)}"
+                f"{shown_names(missing)}"
             )
         if unknown:
             parts.append(
-                f"genes of {name} unknown to true_network: {_format_names(unknown)}"
+                f"genes of {name} unknown to true_network: {shown_names(unknown)}"
             )
         raise ValueError(
             f"Cannot align {name} to true_network by gene name; "
@@ -363,7 +358,7 @@ def edges_to_matrix(edges, gene_names):
     if genes.has_duplicates:
         raise ValueError(
             "gene_names has duplicates: "
-            f"{_format_names(genes[genes.duplicated()].unique())}."
+            f"{shown_names(genes[genes.duplicated()].unique())}."
         )
     regulators = edges["regulator"].to_numpy()
     targets = edges["target"].to_numpy()
@@ -374,7 +369,7 @@ def edges_to_matrix(edges, gene_names):
             np.concatenate([regulators[rows < 0], targets[columns < 0]])
         )
         raise ValueError(
-            f"edges name genes that are not in gene_names: {_format_names(unknown)}."
+            f"edges name genes that are not in gene_names: {shown_names(unknown)}."
         )
     if "weight" in edges.columns:
         try:
@@ -395,7 +390,7 @@ def edges_to_matrix(edges, gene_names):
         ]
         raise ValueError(
             "edges lists some (regulator, target) pairs more than once: "
-            f"{_format_names(repeated)}."
+            f"{shown_names(repeated)}."
         )
     matrix = np.zeros((n_genes, n_genes))
     matrix[rows, columns] = weights
