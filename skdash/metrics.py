@@ -256,20 +256,20 @@ def _balanced_accuracy(reference, adjacency):
     return float(balanced_accuracy_score(y_true, y_pred))
 
 
-def _auroc(reference, scores, normalize):
+def _ranking_metric(metric, label, reference, scores, normalize):
     _check_normalize(normalize)
     y_true = _off_diagonal(reference)
-    _require_both_classes(y_true, "AUROC")
+    _require_both_classes(y_true, label)
     y_score = _off_diagonal(_ranking_scores(scores, normalize))
-    return float(roc_auc_score(y_true, y_score))
+    return float(metric(y_true, y_score))
+
+
+def _auroc(reference, scores, normalize):
+    return _ranking_metric(roc_auc_score, "AUROC", reference, scores, normalize)
 
 
 def _aupr(reference, scores, normalize):
-    _check_normalize(normalize)
-    y_true = _off_diagonal(reference)
-    _require_both_classes(y_true, "AUPR")
-    y_score = _off_diagonal(_ranking_scores(scores, normalize))
-    return float(average_precision_score(y_true, y_score))
+    return _ranking_metric(average_precision_score, "AUPR", reference, scores, normalize)
 
 
 def _early_precision(reference, scores, k):
