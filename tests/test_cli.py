@@ -50,18 +50,47 @@ def files(tmp_path_factory):
     return folder, expression, prior, toy
 
 
+#: Bad expression files: (file name, content, what the error must say).
+BAD_EXPRESSION = [
+    ("x.csv", "", "is empty"),
+    ("x.csv", "trajectory,G1,G2\nA,0.1,0.2\n", "has no time column 'time'"),
+    ("x.csv", "time,G1,G2\n0,0.1,0.2\n", "has no trajectory column 'trajectory'"),
+    ("x.csv", "trajectory,time,G1,G1\nA,0,0.1,0.2\n", r"names these columns more than once: \['G1'\]"),
+    ("x.tsv", "trajectory\ttime\tG1\nA\t0\t0.5\nA\t1\tNaN\n", "gene column 'G1' .* missing value"),
+    ("x.csv", "trajectory,time,G1\nA,0,0.5\nA,1,0.6\nA,1,0.7\n", "more than one row at time 1"),
+]
+#: Bad prior files for the toy expression file: (content, what the error must say).
+BAD_PRIOR = [
+    ("regulator,target,sign\nG0,G1,1\nTP53,G2,-1\nMYC,G1,1\n", r"2 regulators .* \['TP53', 'MYC'\]"),
+    (",G0,G1\nG0,0,1\nG1,1,0\nG9,0,0\n", r"regulators \(rows\) .* \['G9'\]"),
+    ("", "is empty"),
+]
+
+
 @pytest.fixture(scope="module")
 def processes(files):
     """Run several ``python -m skdash`` commands at once; {name: CompletedProcess-like}."""
     folder, expression, prior, _ = files
     bad = folder / "bad.csv"
     bad.write_text("trajectory,time,G1\nA,0,0.5\nA,1,oops\n")
-    commands = {
+    commands = {}
+    for case, (name, text, _) in enumerate(BAD_EXPRESSION):
+        path = folder / f"expression{case}" / name
+        path.parent.mkdir()
+        path.write_text(text)
+        commands[f"bad expression {case}"] = ["fit", str(path), "--out", str(path.parent / "n.tsv")]
+    for case, (text, _) in enumerate(BAD_PRIOR):
+        path = folder / f"prior{case}" / "prior.csv"
+        path.parent.mkdir()
+        path.write_text(text)
+        commands[f"bad prior {case}"] = ["fit", str(expression), "--prior", str(path),
+                                         "--out", str(path.parent / "n.tsv")]
+    commands.update({
         "help": ["fit", "--help"],
         "bad": ["fit", str(bad), "--out", str(folder / "never.tsv")],
         "fit": ["fit", str(expression), "--prior", str(prior), "--out", str(folder / "network.tsv"),
                 *FAST_OPTIONS],
-    }
+    })
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     running = {name: subprocess.Popen([sys.executable, "-m", "skdash", *args], stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True, env=env, cwd=folder)
@@ -164,38 +193,25 @@ def test_fit_single_trajectory_and_custom_columns(tmp_path, capsys):
     assert len(pd.read_csv(tmp_path / "n.tsv", sep="\t")) > 0
 
 
-@pytest.mark.parametrize("name, text, message", [
-    ("x.csv", "", "is empty"),
-    ("x.csv", "trajectory,G1,G2\nA,0.1,0.2\n", "has no time column 'time'"),
-    ("x.csv", "time,G1,G2\n0,0.1,0.2\n", "has no trajectory column 'trajectory'"),
-    ("x.csv", "trajectory,time,G1,G1\nA,0,0.1,0.2\n", r"names these columns more than once: \['G1'\]"),
-    ("x.tsv", "trajectory\ttime\tG1\nA\t0\t0.5\nA\t1\tNaN\n", "gene column 'G1' .* missing value"),
-    ("x.csv", "trajectory,time,G1\nA,0,0.5\nA,1,0.6\nA,1,0.7\n", "more than one row at time 1"),
-])
-def test_fit_bad_expression_files(tmp_path, capsys, name, text, message):
-    path = tmp_path / name
-    path.write_text(text)
-    status, out, err = run(["fit", path, "--out", tmp_path / "n.tsv"], capsys)
-    assert status == 2
-    assert err.startswith("skdash fit: error: ") and err.count("\n") == 1
-    assert re.search(message, err), err
-    assert "Traceback" not in err and out == ""
-    assert not (tmp_path / "n.tsv").exists()
+def test_fit_bad_expression_files(processes):
+    for case in range(len(BAD_EXPRESSION)):
+        result = processes[f"bad expression {case}"]
+        check_bad_input(result, BAD_EXPRESSION[case][2])
 
 
-@pytest.mark.parametrize("text, message", [
-    ("regulator,target,sign\nG0,G1,1\nTP53,G2,-1\nMYC,G1,1\n", r"2 regulators .* \['TP53', 'MYC'\]"),
-    (",G0,G1\nG0,0,1\nG1,1,0\nG9,0,0\n", r"regulators \(rows\) .* \['G9'\]"),
-    ("", "is empty"),
-])
-def test_fit_bad_prior_files(files, tmp_path, capsys, text, message):
-    _, expression, _, _ = files
-    path = tmp_path / "prior.csv"
-    path.write_text(text)
-    status, _, err = run(["fit", expression, "--prior", path, "--out", tmp_path / "n.tsv"], capsys)
-    assert status == 2
-    assert re.search(message, err), err
-    assert "Traceback" not in err
+def test_fit_bad_prior_files(processes):
+    for case in range(len(BAD_PRIOR)):
+        result = processes[f"bad prior {case}"]
+        check_bad_input(result, BAD_PRIOR[case][1])
+
+
+def check_bad_input(result, message):
+    """Exit status 2, one line on stderr naming the problem, no traceback, no output file."""
+    assert result.returncode == 2, (result.args, result.stderr)
+    assert result.stderr.startswith("skdash fit: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert re.search(message, result.stderr), result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert not Path(result.args[result.args.index("--out") + 1]).exists()
 
 
 @pytest.mark.parametrize("args, message", [
