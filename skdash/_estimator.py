@@ -417,7 +417,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
             early_stopping=self.early_stopping, n_iter_no_change=self.n_iter_no_change,
             prior_loss_weight=self.prior_loss_weight, **self._solver_kwargs(),
         )
-        prior_tensor = None if prior is None else to_torch(prior, device=self.device)
+        # the signed prior is needed only by the prior regularisation
+        prior_tensor = to_torch(prior, device=self.device) if self.prior_loss_weight > 0 else None
         with torch_threads(self.n_threads), epoch_progress(self.verbose, self.max_epochs) as progress:
             history, best_epoch = train(
                 field, transitions(~validation), transitions(validation), settings=settings, pruner=pruner,

@@ -169,3 +169,11 @@ def test_score_without_time_axis_after_fit_with_it_fails(toy):
     est = fit_toy(toy, sparsity=0.5)
     with pytest.raises(ValueError, match="routing"):
         est.score(toy.X)
+
+
+def test_prior_regularisation_trains_and_changes_the_model(toy):
+    plain = fit_toy(toy, prior=toy.prior, sparsity=0.5)
+    regularised = fit_toy(toy, prior=toy.prior, sparsity=0.5, prior_loss_weight=0.5)
+    assert np.all(np.isfinite(regularised.network_))
+    assert np.isfinite(regularised.score(toy.X, t=toy.t, trajectory=toy.trajectory))
+    assert not np.array_equal(plain.predict(toy.X), regularised.predict(toy.X))
