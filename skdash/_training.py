@@ -77,7 +77,7 @@ class _PriorRegularizer:
     def __init__(self, field, prior, generator):
         states = torch.rand(N_PRIOR_STATES, field.n_genes, generator=generator, dtype=torch.float64) - 0.5
         self.states = states.to(dtype=field.sum_in.dtype, device=field.sum_in.device)
-        prior = prior.to(dtype=states.dtype, device=self.states.device)
+        prior = prior.to(dtype=self.states.dtype, device=self.states.device)
         self.targets = (torch.sparse.mm(prior.t(), self.states.t()).t() if prior.is_sparse
                         else self.states @ prior)
 
