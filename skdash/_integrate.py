@@ -18,6 +18,8 @@ import math
 import torch
 from torchdiffeq import odeint
 
+from ._phoenix import EvaluationTape
+
 FIXED_STEP_SOLVERS = ("rk4",)
 ADAPTIVE_SOLVERS = ("dopri5", "bosh3", "adaptive_heun", "dopri8")
 SOLVERS = FIXED_STEP_SOLVERS + ADAPTIVE_SOLVERS
@@ -46,7 +48,11 @@ def n_fixed_steps(field, longest_interval, max_step):
 
 
 def _rk4(field, x, step, n_steps):
-    """Classical RK4 for dx/dt = field(x); ``step`` broadcasts against ``x``."""
+    """Classical RK4 for dx/dt = field(x) with autograd; ``step`` broadcasts against ``x``.
+
+    Used for inputs that need gradients other than the parameters' (rare); training
+    uses :class:`_TapedRK4`, which gives the same gradients faster.
+    """
     half = 0.5 * step
     sixth = step / 6.0
     for _ in range(n_steps):
@@ -58,7 +64,101 @@ def _rk4(field, x, step, n_steps):
     return x
 
 
-def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=0.75, rtol=1e-5, atol=1e-7):
+class _StepSizes:
+    """The fractions of a step RK4 needs, computed once per solve."""
+
+    def __init__(self, step):
+        self.full, self.half, self.third, self.sixth = step, 0.5 * step, step / 3.0, step / 6.0
+
+
+def _rk4_step(field, x, rate, sizes, tape=None, first=0):
+    """One RK4 step without autograd; records evaluations first..first+3 on ``tape``."""
+    k1 = field.evaluate(x, rate, tape, first)
+    k2 = field.evaluate(torch.addcmul(x, sizes.half, k1), rate, tape, first + 1)
+    k3 = field.evaluate(torch.addcmul(x, sizes.half, k2), rate, tape, first + 2)
+    k4 = field.evaluate(torch.addcmul(x, sizes.full, k3), rate, tape, first + 3)
+    return torch.addcmul(x, sizes.sixth, k2.add_(k3).mul_(2.0).add_(k1).add_(k4))
+
+
+def _rk4_step_pullback(field, tape, first, state_grad, rate, sizes):
+    """Cotangent of a step's start state from that of its end state (discrete adjoint of RK4)."""
+    inner = sizes.third * state_grad
+    grad4 = field.pullback(tape, first + 3, sizes.sixth * state_grad, rate)
+    grad3 = field.pullback(tape, first + 2, torch.addcmul(inner, sizes.full, grad4), rate)
+    grad2 = field.pullback(tape, first + 1, torch.addcmul(inner, sizes.half, grad3), rate)
+    grad1 = field.pullback(tape, first, torch.addcmul(sizes.sixth * state_grad, sizes.half, grad2), rate)
+    return grad1.add_(grad2).add_(grad3).add_(grad4).add_(state_grad)
+
+
+#: Above this many bytes of recorded intermediates per batch, the backward pass
+#: recomputes each step's evaluations from its start state instead of storing
+#: all of them (one extra forward pass, memory of one step).
+TAPE_BUDGET_BYTES = 256 * 2**20
+
+
+class _TapedRK4(torch.autograd.Function):
+    """Fixed-step RK4 with a hand-written backward pass (the discrete adjoint).
+
+    Autograd through the plain loop records about thirty graph nodes per field
+    evaluation and forms the weight gradients once per evaluation. Here the
+    forward pass keeps only the intermediates, the backward pass walks the steps
+    in reverse, and each weight gradient is a single product over all evaluations.
+    The gradients are those of the same RK4 scheme, equal to autograd's up to
+    rounding. ``parameters`` are passed so that autograd routes their gradients.
+    """
+
+    @staticmethod
+    def forward(ctx, x0, step, n_steps, field, *parameters):
+        store_all = EvaluationTape.nbytes(field, 4 * n_steps, x0.shape[0]) <= TAPE_BUDGET_BYTES
+        tape = EvaluationTape(4 * n_steps) if store_all else None
+        rate, sizes = torch.relu(field.gene_multipliers), _StepSizes(step)
+        starts, x = [], x0
+        for index in range(n_steps):
+            starts.append(x)
+            x = _rk4_step(field, x, rate, sizes, tape, 4 * index)
+        ctx.field, ctx.n_steps, ctx.tape, ctx.starts, ctx.rate, ctx.sizes = field, n_steps, tape, starts, rate, sizes
+        return x
+
+    @staticmethod
+    def backward(ctx, state_grad):
+        field, rate, sizes = ctx.field, ctx.rate, ctx.sizes
+        totals = None
+        for index in reversed(range(ctx.n_steps)):
+            if ctx.tape is None:
+                tape, first = EvaluationTape(4), 0
+                _rk4_step(field, ctx.starts[index], rate, sizes, tape)
+            else:
+                tape, first = ctx.tape, 4 * index
+            state_grad = _rk4_step_pullback(field, tape, first, state_grad.contiguous(), rate, sizes)
+            if ctx.tape is None:
+                totals = _add(totals, field.weight_gradients(tape))
+        if ctx.tape is not None:
+            totals = field.weight_gradients(ctx.tape)
+        ctx.tape = ctx.starts = ctx.sizes = None
+        parameter_grads = tuple(totals[name] for name, _ in field.named_parameters())
+        return (state_grad, None, None, None) + parameter_grads
+
+
+def _add(totals, gradients):
+    if totals is None:
+        return gradients
+    return {name: totals[name] + value for name, value in gradients.items()}
+
+
+def fixed_step_rk4(field, x0, step, n_steps):
+    """RK4 end states; differentiable in the field's parameters when gradients are enabled."""
+    if x0.requires_grad or step.requires_grad:
+        return _rk4(field, x0, step, n_steps)
+    if torch.is_grad_enabled() and any(p.requires_grad for p in field.parameters()):
+        return _TapedRK4.apply(x0, step, n_steps, field, *field.parameters())
+    with torch.no_grad():
+        rate, sizes, x = torch.relu(field.gene_multipliers), _StepSizes(step), x0
+        for _ in range(n_steps):
+            x = _rk4_step(field, x, rate, sizes)
+    return x
+
+
+def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=1.5, rtol=1e-5, atol=1e-7):
     """States at the end of each transition.
 
     Parameters
@@ -69,7 +169,7 @@ def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=0.75, rtol=1e
     """
     if solver == "rk4":
         n_steps = n_fixed_steps(field, float(dt.max()), max_step)
-        return _rk4(field, x0, (dt / n_steps)[:, None], n_steps)
+        return fixed_step_rk4(field, x0, (dt / n_steps)[:, None], n_steps)
     dt_column = dt[:, None]
 
     def rescaled(s, x):
@@ -79,13 +179,14 @@ def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=0.75, rtol=1e
     return odeint(rescaled, x0, unit, method=solver, rtol=rtol, atol=atol)[-1]
 
 
-def integrate_trajectories(field, x0, times, *, solver="rk4", max_step=0.75, rtol=1e-5, atol=1e-7):
+def integrate_trajectories(field, x0, times, *, solver="rk4", max_step=1.5, rtol=1e-5, atol=1e-7):
     """States at every time of an increasing grid, shape (n_times, n_starts, n_genes)."""
     if solver == "rk4":
         states = [x0]
         for interval in torch.diff(times).tolist():
             n_steps = n_fixed_steps(field, interval, max_step)
-            states.append(_rk4(field, states[-1], interval / n_steps, n_steps))
+            step = torch.full((1, 1), interval / n_steps, dtype=x0.dtype, device=x0.device)
+            states.append(fixed_step_rk4(field, states[-1], step, n_steps))
         return torch.stack(states)
 
     def autonomous(t, x):
