@@ -158,7 +158,7 @@ def fixed_step_rk4(field, x0, step, n_steps):
     return x
 
 
-def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=1.5, rtol=1e-5, atol=1e-7):
+def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=0.75, rtol=1e-5, atol=1e-7):
     """States at the end of each transition.
 
     Parameters
@@ -179,7 +179,7 @@ def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=1.5, rtol=1e-
     return odeint(rescaled, x0, unit, method=solver, rtol=rtol, atol=atol)[-1]
 
 
-def integrate_trajectories(field, x0, times, *, solver="rk4", max_step=1.5, rtol=1e-5, atol=1e-7):
+def integrate_trajectories(field, x0, times, *, solver="rk4", max_step=0.75, rtol=1e-5, atol=1e-7):
     """States at every time of an increasing grid, shape (n_times, n_starts, n_genes)."""
     if solver == "rk4":
         states = [x0]

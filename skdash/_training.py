@@ -53,6 +53,8 @@ class TrainingSettings:
     atol: float
     prior_loss_weight: float
     evaluation_batch_size: int = 4096
+    #: Times ``max_step`` was halved during the fit (see :func:`_train_one_epoch`).
+    step_refinements: int = 0
 
 
 def _solve(field, transitions, settings):
@@ -99,19 +101,47 @@ def _reset_learning_rate(optimizer, learning_rate):
     return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **PLATEAU)
 
 
+#: Halvings of the fixed step allowed before a non-finite batch counts as divergence.
+MAX_STEP_REFINEMENTS = 8
+
+
+def _all_finite(loss, field):
+    # One reduction instead of a check per tensor: NaN and inf survive the sum.
+    total = loss.detach() + sum(p.grad.sum() for p in field.parameters() if p.grad is not None)
+    return bool(torch.isfinite(total))
+
+
+def _refine_step(settings):
+    """Halve the fixed step after a non-finite solve; give up after MAX_STEP_REFINEMENTS."""
+    if settings.solver != "rk4" or settings.step_refinements >= MAX_STEP_REFINEMENTS:
+        raise FloatingPointError("The loss or its gradient is not finite.")
+    settings.max_step /= 2.0
+    settings.step_refinements += 1
+
+
 def _train_one_epoch(field, train_set, optimizer, settings, generator, regularizer):
-    """One pass over the shuffled training transitions; returns the mean data loss."""
+    """One pass over the shuffled training transitions; returns the mean data loss.
+
+    A batch whose solve or gradient is not finite (the fixed step was too long
+    for the current model: RK4 overshoots and the product branch's exp
+    overflows) is redone with half the step, which stays halved for the rest of
+    the fit; the optimizer never sees the non-finite gradient.
+    """
     n_train = len(train_set)
     order = torch.randperm(n_train, generator=generator).to(train_set.x0.device)
     data_weight = 1.0 - settings.prior_loss_weight
     epoch_loss = 0.0
     for start in range(0, n_train, settings.batch_size):
         batch = train_set.subset(order[start:start + settings.batch_size])
-        optimizer.zero_grad(set_to_none=True)
-        data_loss = torch.mean((_solve(field, batch, settings) - batch.x1) ** 2)
-        loss = data_loss if regularizer is None else data_weight * data_loss + \
-            settings.prior_loss_weight * regularizer(field)
-        loss.backward()
+        while True:
+            optimizer.zero_grad(set_to_none=True)
+            data_loss = torch.mean((_solve(field, batch, settings) - batch.x1) ** 2)
+            loss = data_loss if regularizer is None else data_weight * data_loss + \
+                settings.prior_loss_weight * regularizer(field)
+            loss.backward()
+            if _all_finite(loss, field):
+                break
+            _refine_step(settings)
         optimizer.step()
         field.apply_masks()
         epoch_loss += float(data_loss.detach()) * len(batch)
@@ -180,6 +210,7 @@ def train(field, train_set, validation_set, *, settings, pruner, generator, prio
             "sparsity": field.sparsity(),
             "learning_rate": optimizer.param_groups[0]["lr"],
             "pruned": pruned,
+            "max_step": settings.max_step,
             "seconds": time.perf_counter() - started,
         }
         history.append(record)
