@@ -13,7 +13,7 @@ network out of it:
   ``prior_weight=0`` (the prior is ignored);
 * **unpruned**: the dense model (``sparsity=0``).
 
-SIM350 itself (:func:`skdash.datasets.make_sim350`) takes about half a minute per fit on a
+SIM350 itself (:func:`skdash.datasets.make_sim350`) takes under a minute per fit on a
 CPU.  Here :func:`skdash.datasets.make_regulatory_network` draws a 40-gene network
 with the same recipe (Hill kinetics, AND/OR logic, constant input genes, the same
 sampling times and noise model), and the model is small and trained briefly.  Both

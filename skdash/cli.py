@@ -130,7 +130,7 @@ def build_parser():
                     "prior, print network scores against the truth and the test forecast error, and "
                     "optionally write the network and a figure. The defaults are the reference "
                     "schedule (prune 70% at epoch 3, then 10% every 10 epochs) stopped at the "
-                    "paper's headline sparsity of 0.95; a fit takes about half a minute on a laptop CPU.",
+                    "paper's headline sparsity of 0.95; a fit takes under a minute on a laptop CPU.",
     )
     demo.add_argument("--out", metavar="DIR", type=Path,
                       help="folder for network.tsv and demo.png (created if needed); nothing is "
