@@ -217,9 +217,7 @@ def load_data(condition, seed, n_trajectories, n_test_trajectories):
                        n_test_trajectories=n_test_trajectories, random_state=seed)
 
 
-#: SIM350 fits as accurately with RK4 steps twice the package default (0.75) in
-#: 60% of the time (user guide, "Solvers"); the default is kept short for large
-#: models, which diverge with 1.5.
+#: The package default, written out because the step sets both speed and accuracy.
 STUDY_MAX_STEP = 1.5
 
 

@@ -102,13 +102,13 @@ class DASHRegulatoryEstimator(BaseEstimator):
     solver : {"rk4", "dopri5", "bosh3", "adaptive_heun", "dopri8"}, default="rk4"
         ODE solver (torchdiffeq).  Fixed-step solvers are fast with a cost known in
         advance; adaptive ones control the error to ``rtol``/``atol``.
-    max_step : float, default=0.75
+    max_step : float, default=1.5
         Largest fixed step, in units of the median sampling interval, before
-        dividing by the fastest relaxation rate of the model.  On a fitted SIM350
-        model 0.75 puts the end states within 1.4e-6 RMS of a tight-tolerance
-        adaptive solve.  1.5 fits SIM350 as accurately in 60% of the time, but
-        large models (11 000 genes) diverge with it early in training; lower it
-        for more accuracy, raise it for speed on small models.
+        dividing by the fastest rate of change of the model: the larger of its
+        fastest relaxation rate ReLU(v) and its stiffness measured along the
+        solution on the last training batch.  On a fitted SIM350 model 1.5 puts
+        the end states within 2e-5 RMS of a tight-tolerance adaptive solve (0.75:
+        1.4e-6); lower it for more accuracy, raise it for speed.
     rtol, atol : float, default=1e-5, 1e-7
         Tolerances of adaptive solvers.
     prior_loss_weight : float in [0, 1), default=0.0
@@ -243,7 +243,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         pruning_interval=10,
         pruning_rate=0.1,
         solver="rk4",
-        max_step=0.75,
+        max_step=1.5,
         rtol=1e-5,
         atol=1e-7,
         prior_loss_weight=0.0,

@@ -26,9 +26,12 @@ SOLVERS = FIXED_STEP_SOLVERS + ADAPTIVE_SOLVERS
 
 
 def _fastest_rate(field):
-    # ReLU(v) is the rate at which each gene relaxes towards its drive; steps must
-    # resolve the fastest one to stay accurate and stable.
-    return max(1.0, float(torch.relu(field.gene_multipliers.detach()).max()))
+    # ReLU(v) is the rate at which each gene relaxes towards its drive; the
+    # stiffness measured on the last solve adds how fast the drive itself
+    # changes along the solution (the coupling between genes).  Steps must
+    # resolve the faster of the two to stay accurate and stable.
+    rate = float(torch.relu(field.gene_multipliers.detach()).max())
+    return max(1.0, rate, float(field.stiffness))
 
 
 #: More fixed steps than this per interval means the model has become too stiff
@@ -37,14 +40,29 @@ MAX_FIXED_STEPS = 1_000
 
 
 def n_fixed_steps(field, longest_interval, max_step):
-    """Steps that keep every step below ``max_step`` / (fastest relaxation rate)."""
-    steps = longest_interval * _fastest_rate(field) / max_step
+    """Steps that keep every step below ``max_step`` / (fastest rate of change)."""
+    fastest = _fastest_rate(field)
+    steps = longest_interval * fastest / max_step
     if not math.isfinite(steps) or steps > MAX_FIXED_STEPS:
         raise FloatingPointError(
-            f"The model's fastest relaxation rate ({_fastest_rate(field):.3g}) would need {steps:.3g} "
+            f"The model's fastest rate of change ({fastest:.3g}) would need {steps:.3g} "
             f"solver steps per interval (limit {MAX_FIXED_STEPS}): training diverged."
         )
     return max(1, math.ceil(steps))
+
+
+@torch.no_grad()
+def _measure_stiffness(field, k1, k2, half_step):
+    """Record on ``field`` the largest |f(y2) - f(y1)| / |y2 - y1| of an RK4 step's first two stages.
+
+    y2 - y1 = (h / 2) k1, so this is the field's derivative along the solution,
+    a lower bound of its Lipschitz constant measured at no extra evaluation.
+    Measured on training batches only, so that predictions of a fitted model do
+    not depend on what was predicted before.
+    """
+    moved = (half_step * k1).norm(dim=-1)
+    ratio = (k2 - k1).norm(dim=-1) / moved.clamp_min(torch.finfo(moved.dtype).tiny)
+    field.stiffness.copy_(torch.where(moved > 0, ratio, 0.0).max())
 
 
 def _rk4(field, x, step, n_steps):
@@ -71,10 +89,12 @@ class _StepSizes:
         self.full, self.half, self.third, self.sixth = step, 0.5 * step, step / 3.0, step / 6.0
 
 
-def _rk4_step(field, x, rate, sizes, tape=None, first=0):
+def _rk4_step(field, x, rate, sizes, tape=None, first=0, measure=False):
     """One RK4 step without autograd; records evaluations first..first+3 on ``tape``."""
     k1 = field.evaluate(x, rate, tape, first)
     k2 = field.evaluate(torch.addcmul(x, sizes.half, k1), rate, tape, first + 1)
+    if measure:
+        _measure_stiffness(field, k1, k2, sizes.half)
     k3 = field.evaluate(torch.addcmul(x, sizes.half, k2), rate, tape, first + 2)
     k4 = field.evaluate(torch.addcmul(x, sizes.full, k3), rate, tape, first + 3)
     return torch.addcmul(x, sizes.sixth, k2.add_(k3).mul_(2.0).add_(k1).add_(k4))
@@ -115,7 +135,7 @@ class _TapedRK4(torch.autograd.Function):
         starts, x = [], x0
         for index in range(n_steps):
             starts.append(x)
-            x = _rk4_step(field, x, rate, sizes, tape, 4 * index)
+            x = _rk4_step(field, x, rate, sizes, tape, 4 * index, measure=index == 0)
         ctx.field, ctx.n_steps, ctx.tape, ctx.starts, ctx.rate, ctx.sizes = field, n_steps, tape, starts, rate, sizes
         return x
 
@@ -158,7 +178,7 @@ def fixed_step_rk4(field, x0, step, n_steps):
     return x
 
 
-def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=0.75, rtol=1e-5, atol=1e-7):
+def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=1.5, rtol=1e-5, atol=1e-7):
     """States at the end of each transition.
 
     Parameters
@@ -179,7 +199,7 @@ def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=0.75, rtol=1e
     return odeint(rescaled, x0, unit, method=solver, rtol=rtol, atol=atol)[-1]
 
 
-def integrate_trajectories(field, x0, times, *, solver="rk4", max_step=0.75, rtol=1e-5, atol=1e-7):
+def integrate_trajectories(field, x0, times, *, solver="rk4", max_step=1.5, rtol=1e-5, atol=1e-7):
     """States at every time of an increasing grid, shape (n_times, n_starts, n_genes)."""
     if solver == "rk4":
         states = [x0]

@@ -73,7 +73,7 @@ def test_fixed_step_solve_without_gradients_matches_the_autograd_solve():
 
 def test_fixed_step_error_is_fourth_order_and_small_at_the_default():
     # Fast relaxation rates (up to 3) and intervals up to 2 median intervals:
-    # harder than a fitted model, whose end states are within about 1e-6 RMS.
+    # harder than a fitted model, whose end states are within about 2e-5 RMS.
     field = make_field(n_genes=20, hidden_units=8)
     with torch.no_grad():
         field.gene_multipliers.copy_(torch.linspace(0.1, 3.0, 20, dtype=torch.float64))
@@ -84,9 +84,9 @@ def test_fixed_step_error_is_fourth_order_and_small_at_the_default():
         errors = {max_step: float((integrate_transitions(field, x0, dt, max_step=max_step) - exact)
                                   .square().mean().sqrt()) for max_step in (1.5, 0.75)}
         default = float((integrate_transitions(field, x0, dt) - exact).square().mean().sqrt())
-    assert default == errors[0.75]
-    # A hundredth of the expression noise of SIM350 at 5% (sd 0.025).
-    assert errors[0.75] < 2.5e-4
+    assert default == errors[1.5]
+    # A tenth of the expression noise of SIM350 at 5% (sd 0.025).
+    assert errors[1.5] < 2.5e-3
     assert errors[1.5] / errors[0.75] > 8.0
 
 
@@ -107,8 +107,45 @@ def test_an_overflowing_batch_is_redone_with_half_the_step(monkeypatch):
     monkeypatch.setattr(_training, "_solve", solve_that_overflows_once)
     est = DASHRegulatoryEstimator(toy.prior, **FAST, early_stopping=False)
     est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
-    assert calls[:4] == [0.75, 0.75, 0.75, 0.375]  # the third batch is redone with half the step
-    assert set(calls[4:]) == {0.375}
-    assert est.max_step_ == 0.375 and est.history_[0]["max_step"] == 0.375
+    assert calls[:4] == [1.5, 1.5, 1.5, 0.75]  # the third batch is redone with half the step
+    assert set(calls[4:]) == {0.75}
+    assert est.max_step_ == 0.75 and est.history_[0]["max_step"] == 0.75
     assert np.all(np.isfinite(est.network_))
     assert all(np.isfinite(record["train_loss"]) for record in est.history_)
+
+
+def test_training_solves_measure_stiffness_and_take_more_steps_for_it():
+    # Strong coupling between genes with slow relaxation rates: ReLU(v) alone
+    # would allow one long step, the measured stiffness asks for more.
+    field = make_field()
+    with torch.no_grad():
+        field.gene_multipliers.fill_(0.5)
+        field.sum_out.mul_(40.0)
+    x0 = torch.rand(5, 12, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
+    step = torch.full((5, 1), 0.5, dtype=torch.float64)
+    assert _integrate.n_fixed_steps(field, 1.0, 1.5) == 1
+    with torch.no_grad():
+        fixed_step_rk4(field, x0, step, 2)
+    assert float(field.stiffness) == 0.0  # solves without gradients (predictions) do not measure
+    fixed_step_rk4(field, x0, step, 2).sum().backward()
+    measured = float(field.stiffness)
+    assert measured > 2.0
+    assert _integrate.n_fixed_steps(field, 1.0, 1.5) == math.ceil(measured / 1.5)
+    # the estimate is a derivative of the field: never above its Lipschitz bound along the step
+    jacobian = torch.autograd.functional.jacobian(field, x0[0])
+    assert measured < 10 * float(torch.linalg.matrix_norm(jacobian, ord=2))
+
+
+def test_stiffness_is_saved_with_the_model(tmp_path):
+    from skdash import DASHRegulatoryEstimator, load_model, save_model
+
+    from .conftest import FAST, make_toy_system
+
+    toy = make_toy_system()
+    est = DASHRegulatoryEstimator(toy.prior, **FAST).fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    assert float(est.module_.stiffness) > 0
+    save_model(est, tmp_path / "model.pt")
+    loaded = load_model(tmp_path / "model.pt")
+    assert float(loaded.module_.stiffness) == float(est.module_.stiffness)
+    np.testing.assert_array_equal(loaded.simulate(toy.X[:3], [0.0, 2.0, 5.0]),
+                                  est.simulate(toy.X[:3], [0.0, 2.0, 5.0]))
