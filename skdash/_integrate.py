@@ -6,9 +6,10 @@ so transitions with different intervals share a single solver call.
 
 The fixed-step solver ("rk4", the classical fourth-order Runge-Kutta scheme,
 written here because it is the hot loop of training and a plain loop has less
-per-step overhead than a general solver) takes a step count derived from the
-largest interval in the batch and the fastest relaxation rate of the field, so its
-cost is known in advance.  The adaptive solvers ("dopri5", "bosh3",
+per-step overhead than a general solver, with a hand-written backward pass)
+takes a step count derived from the largest interval in the batch and the
+fastest rate of change of the field (its relaxation rates and the stiffness
+measured on the last training batch), so its cost is known in advance.  The adaptive solvers ("dopri5", "bosh3",
 "adaptive_heun", "dopri8") are torchdiffeq's and control the error to
 ``rtol``/``atol`` at a cost that depends on the model.
 """
