@@ -63,7 +63,11 @@ def _measure_stiffness(field, k1, k2, half_step):
     """
     moved = (half_step * k1).norm(dim=-1)
     ratio = (k2 - k1).norm(dim=-1) / moved.clamp_min(torch.finfo(moved.dtype).tiny)
-    field.stiffness.copy_(torch.where(moved > 0, ratio, 0.0).max())
+    stiffness = torch.where(moved > 0, ratio, 0.0).max()
+    # An overflowing solve is redone with a shorter step (see _training); its
+    # non-finite measurement must not decide that retry's step count.
+    if torch.isfinite(stiffness):
+        field.stiffness.copy_(stiffness)
 
 
 def _rk4(field, x, step, n_steps):
