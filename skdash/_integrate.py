@@ -70,23 +70,6 @@ def _measure_stiffness(field, k1, k2, half_step):
         field.stiffness.copy_(stiffness)
 
 
-def _rk4(field, x, step, n_steps):
-    """Classical RK4 for dx/dt = field(x) with autograd; ``step`` broadcasts against ``x``.
-
-    Used for inputs that need gradients other than the parameters' (rare); training
-    uses :class:`_TapedRK4`, which gives the same gradients faster.
-    """
-    half = 0.5 * step
-    sixth = step / 6.0
-    for _ in range(n_steps):
-        k1 = field(x)
-        k2 = field(x + half * k1)
-        k3 = field(x + half * k2)
-        k4 = field(x + step * k3)
-        x = x + sixth * (k1 + 2.0 * (k2 + k3) + k4)
-    return x
-
-
 class _StepSizes:
     """The fractions of a step RK4 needs, computed once per solve."""
 
@@ -124,7 +107,7 @@ TAPE_BUDGET_BYTES = 256 * 2**20
 class _TapedRK4(torch.autograd.Function):
     """Fixed-step RK4 with a hand-written backward pass (the discrete adjoint).
 
-    Autograd through the plain loop records about thirty graph nodes per field
+    Autograd through a plain RK4 loop records about thirty graph nodes per field
     evaluation and forms the weight gradients once per evaluation. Here the
     forward pass keeps only the intermediates, the backward pass walks the steps
     in reverse, and each weight gradient is a single product over all evaluations.
@@ -171,10 +154,10 @@ def _add(totals, gradients):
 
 
 def fixed_step_rk4(field, x0, step, n_steps):
-    """RK4 end states; differentiable in the field's parameters when gradients are enabled."""
-    if x0.requires_grad or step.requires_grad:
-        return _rk4(field, x0, step, n_steps)
-    if torch.is_grad_enabled() and any(p.requires_grad for p in field.parameters()):
+    """RK4 end states; differentiable in the parameters and ``x0`` when gradients are enabled."""
+    if step.requires_grad:
+        raise NotImplementedError("The fixed-step solver does not differentiate with respect to the step.")
+    if torch.is_grad_enabled() and (x0.requires_grad or any(p.requires_grad for p in field.parameters())):
         return _TapedRK4.apply(x0, step, n_steps, field, *field.parameters())
     with torch.no_grad():
         rate, sizes, x = torch.relu(field.gene_multipliers), _StepSizes(step), x0
