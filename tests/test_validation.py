@@ -159,6 +159,30 @@ def test_prior_frame_needs_named_genes_in_X():
         fit(prior=prior)
 
 
+def test_scaler_pipeline_with_a_named_prior_says_how_to_keep_the_names():
+    prior = pd.DataFrame(TOY.prior, index=TOY.gene_names, columns=TOY.gene_names)
+    X = pd.DataFrame(TOY.X, columns=TOY.gene_names)
+    pipeline = make_pipeline(MinMaxScaler(), DASHRegulatoryEstimator(**{**FAST, "prior": prior}))
+    with pytest.raises(ValueError, match=re.escape('set_output(transform="pandas")')):
+        pipeline.fit(X, dashregulatoryestimator__t=TOY.t, dashregulatoryestimator__trajectory=TOY.trajectory)
+    # doing what the message says works, and the network is named by gene
+    pipeline.set_output(transform="pandas")
+    pipeline.fit(X, dashregulatoryestimator__t=TOY.t, dashregulatoryestimator__trajectory=TOY.trajectory)
+    assert list(pipeline[-1].feature_names_in_) == TOY.gene_names
+    assert list(pipeline[-1].get_network(as_matrix=True).index) == TOY.gene_names
+
+
+def test_repr_summarises_the_prior_instead_of_printing_it():
+    prior = pd.DataFrame(TOY.prior, index=TOY.gene_names, columns=TOY.gene_names)
+    n_edges = int(np.count_nonzero(TOY.prior))
+    assert repr(DASHRegulatoryEstimator(prior=prior, hidden_units=3)) == (
+        f"DASHRegulatoryEstimator(hidden_units=3, prior=<DataFrame of shape {N_GENES}x{N_GENES}, "
+        f"{n_edges} nonzero>)")
+    text = repr(DASHRegulatoryEstimator(prior=sp.csr_matrix(TOY.prior), ppi=np.eye(N_GENES)))
+    assert f"prior=<csr_matrix of shape {N_GENES}x{N_GENES}, {n_edges} nonzero>" in text
+    assert f"ppi=<ndarray of shape {N_GENES}x{N_GENES}, {N_GENES} nonzero>" in text
+
+
 @pytest.mark.parametrize("params, message", [
     (dict(prior_weight=0.3), r"prior_weight is 0\.3 \(> 0\) but no prior or ppi was given"),
     (dict(prior_weight=(0.0, 0.2)), "no prior or ppi was given|no prior was given"),
@@ -220,11 +244,17 @@ def test_reordered_gene_columns_are_aligned_by_name(fitted):
         score = fitted.score(shuffled, t=TOY.t, trajectory=TOY.trajectory)
         paths = fitted.simulate(shuffled.iloc[:3], [0.0, 1.0, 2.5])
         path = fitted.simulate(shuffled.iloc[0], [0.0, 1.0, 2.5])  # a Series, by name too
-    # outputs are in the order of the fitted genes, whatever the input order
-    np.testing.assert_array_equal(rates, fitted.predict(X))
-    assert score == fitted.score(X, t=TOY.t, trajectory=TOY.trajectory)
-    np.testing.assert_array_equal(paths, fitted.simulate(X.iloc[:3], [0.0, 1.0, 2.5]))
-    np.testing.assert_array_equal(path, paths[0])
+    # outputs follow the caller's gene order: predict gives a frame labelled like X
+    in_fitted_order = fitted.predict(X)
+    assert isinstance(rates, pd.DataFrame)
+    assert list(rates.columns) == columns_before and rates.index.equals(shuffled.index)
+    pd.testing.assert_frame_equal(rates, in_fitted_order[columns_before], rtol=1e-6, atol=1e-9)
+    assert score == pytest.approx(fitted.score(X, t=TOY.t, trajectory=TOY.trajectory), rel=1e-6)
+    reversed_genes = [TOY.gene_names.index(gene) for gene in columns_before]
+    np.testing.assert_allclose(paths, fitted.simulate(X.iloc[:3], [0.0, 1.0, 2.5])[..., reversed_genes],
+                               rtol=1e-6, atol=1e-9)
+    # one start state is a batch of one: another batch shape, so equal up to rounding
+    np.testing.assert_allclose(path, paths[0], rtol=1e-6, atol=1e-9)
     assert list(shuffled.columns) == columns_before  # the caller's frame is untouched
 
 
@@ -244,14 +274,19 @@ def test_unknown_or_missing_gene_columns_are_named(fitted, columns, message):
 def test_unnamed_input_after_named_fit_warns_but_works(fitted):
     with pytest.warns(UserWarning, match="does not have valid feature names"):
         rates = fitted.predict(TOY.X)
-    np.testing.assert_array_equal(rates, fitted.predict(pd.DataFrame(TOY.X, columns=TOY.gene_names)))
+    np.testing.assert_allclose(rates, fitted.predict(pd.DataFrame(TOY.X, columns=TOY.gene_names)).to_numpy(),
+                               rtol=1e-6, atol=1e-9)
 
 
 def test_views_with_negative_strides_are_accepted(fitted_unnamed):
+    # Rows in another order are other float32 batches: equal up to rounding (1.2e-7
+    # apart on some CPUs), not bit for bit.
     reversed_rows = TOY.X[::-1]
-    np.testing.assert_array_equal(fitted_unnamed.predict(reversed_rows), fitted_unnamed.predict(TOY.X)[::-1])
+    np.testing.assert_allclose(fitted_unnamed.predict(reversed_rows), fitted_unnamed.predict(TOY.X)[::-1],
+                               rtol=1e-6, atol=1e-9)
     paths = fitted_unnamed.simulate(reversed_rows[:3], [0.0, 1.0])
-    np.testing.assert_array_equal(paths, fitted_unnamed.simulate(TOY.X[::-1][:3].copy(), [0.0, 1.0]))
+    np.testing.assert_allclose(paths, fitted_unnamed.simulate(TOY.X[::-1][:3].copy(), [0.0, 1.0]),
+                               rtol=1e-6, atol=1e-9)
     # rows need not be sorted: the same transitions, the same score
     assert fitted_unnamed.score(reversed_rows, t=TOY.t[::-1], trajectory=TOY.trajectory[::-1]) == \
         pytest.approx(fitted_unnamed.score(TOY.X, t=TOY.t, trajectory=TOY.trajectory), rel=1e-12)
