@@ -52,7 +52,13 @@ def _solve_normal_equations(scores, right_hand_side):
     gram = scores @ scores.T
     ridge = RIDGE * max(float(torch.diagonal(gram).mean()), torch.finfo(gram.dtype).tiny)
     gram = gram + ridge * torch.eye(gram.shape[0], dtype=gram.dtype, device=gram.device)
-    return torch.linalg.lstsq(gram, right_hand_side).solution
+    try:
+        return torch.linalg.lstsq(gram, right_hand_side).solution
+    except torch.linalg.LinAlgError as error:
+        raise FloatingPointError(
+            f"DASH's prior scores need a least-squares solve that failed ({error}); the weights or the "
+            "prior are not finite or are degenerate."
+        ) from error
 
 
 def first_layer_prior_scores(previous_scores, knowledge):

@@ -166,6 +166,24 @@ def fixed_step_rk4(field, x0, step, n_steps):
     return x
 
 
+def _adaptive_solve(func, x0, times, solver, rtol, atol):
+    """torchdiffeq's solve, with its run-time failures raised as FloatingPointError.
+
+    The inputs are validated before they get here, so torchdiffeq's assertions
+    (step size underflow, non-finite state, too many steps) mean the model could
+    not be integrated: the same failure as a non-finite fixed-step solve, and
+    handled the same way (training rolls back to the best checkpoint).
+    """
+    try:
+        return odeint(func, x0, times, method=solver, rtol=rtol, atol=atol)
+    except AssertionError as error:
+        raise FloatingPointError(
+            f"The adaptive solver {solver!r} failed ({error}): the model's dynamics are too stiff or "
+            f"diverging to integrate at rtol={rtol:g}, atol={atol:g}. Lower learning_rate, scale the "
+            "expression data to [0, 1], or use solver='rk4'."
+        ) from error
+
+
 def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=1.5, rtol=1e-5, atol=1e-7):
     """States at the end of each transition.
 
@@ -184,7 +202,7 @@ def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=1.5, rtol=1e-
         return dt_column * field(x)
 
     unit = torch.tensor([0.0, 1.0], dtype=x0.dtype, device=x0.device)
-    return odeint(rescaled, x0, unit, method=solver, rtol=rtol, atol=atol)[-1]
+    return _adaptive_solve(rescaled, x0, unit, solver, rtol, atol)[-1]
 
 
 def integrate_trajectories(field, x0, times, *, solver="rk4", max_step=1.5, rtol=1e-5, atol=1e-7):
@@ -200,4 +218,4 @@ def integrate_trajectories(field, x0, times, *, solver="rk4", max_step=1.5, rtol
     def autonomous(t, x):
         return field(x)
 
-    return odeint(autonomous, x0, times, method=solver, rtol=rtol, atol=atol)
+    return _adaptive_solve(autonomous, x0, times, solver, rtol, atol)

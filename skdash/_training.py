@@ -8,6 +8,7 @@ returns the per-epoch history.
 import contextlib
 import copy
 import math
+import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -176,22 +177,24 @@ def train(field, train_set, validation_set, *, settings, pruner, generator, prio
         if pruned:
             scheduler = _reset_learning_rate(optimizer, settings.learning_rate)
 
+        cause = ""
         try:
             train_loss = _train_one_epoch(field, train_set, optimizer, settings, generator, regularizer)
             monitored = transition_loss(field, validation_set, settings) if len(validation_set) else train_loss
-        except FloatingPointError:
+        except FloatingPointError as error:
             train_loss = monitored = math.nan
+            cause = f" {error}"
 
         if not (math.isfinite(monitored) and math.isfinite(train_loss)):
             if best_state is None:
                 raise FloatingPointError(
                     f"Training diverged at epoch {epoch} (loss is {monitored}) before any finite "
-                    "checkpoint was saved. Scale the expression data (e.g. to [0, 1]), lower "
-                    "learning_rate, or use an adaptive solver."
+                    f"checkpoint was saved.{cause} Scale the expression data (e.g. to [0, 1]), lower "
+                    "learning_rate, or change the solver."
                 )
             warnings.warn(
                 f"Training diverged at epoch {epoch} (loss is {monitored}); stopped and restored the "
-                f"best checkpoint from epoch {best_epoch}.", RuntimeWarning, stacklevel=3)
+                f"best checkpoint from epoch {best_epoch}.{cause}", RuntimeWarning, stacklevel=3)
             break
         scheduler.step(monitored)
 
@@ -222,6 +225,37 @@ def train(field, train_set, validation_set, *, settings, pruner, generator, prio
     if best_state is not None:
         field.load_state_dict(best_state)
     return history, best_epoch
+
+
+#: Below this many weights per layer (genes x hidden units) a second thread does
+#: not pay: benchmarks/scale.py measured 1 and 2 threads equal at 350 x 40 and 2
+#: threads 1.3 times faster at 1000 x 80.
+SINGLE_THREAD_WEIGHTS = 50_000
+#: Above this many weights per layer each further thread pays (1.6 times faster with
+#: 2 threads at 5000 x 200).
+ALL_THREADS_WEIGHTS = 500_000
+
+
+def _usable_cores():
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def default_threads(n_genes, hidden_units):
+    """Torch threads for a model of this size on this machine, as free of other work as it is now.
+
+    One thread for small models (more only add synchronisation), two for medium
+    ones, all usable cores for large ones; never more than the cores left free by
+    the load of the last minute, so that a fit on a busy machine does not fight
+    the other jobs for cores (oversubscribed threads make every step wait for the
+    slowest one).
+    """
+    weights = n_genes * hidden_units
+    wanted = 1 if weights < SINGLE_THREAD_WEIGHTS else (2 if weights < ALL_THREADS_WEIGHTS else _usable_cores())
+    usable = _usable_cores()
+    busy = int(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
+    return max(1, min(wanted, usable, usable - busy))
 
 
 @contextlib.contextmanager
