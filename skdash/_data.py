@@ -23,7 +23,8 @@ def check_time_axis(n_samples, t=None, trajectory=None):
     """Validate ``t`` and ``trajectory`` for ``n_samples`` rows.
 
     Returns float64 times and integer trajectory codes (0..n_trajectories-1, in
-    order of first appearance).  Missing ``trajectory`` means one trajectory;
+    order of first appearance).  Two rows with the same time in one trajectory
+    are an error that names the trajectory.  Missing ``trajectory`` means one trajectory;
     missing ``t`` means rows in order with unit spacing inside each trajectory.
     """
     if trajectory is None:
@@ -50,6 +51,13 @@ def check_time_axis(n_samples, t=None, trajectory=None):
             raise ValueError("t contains NaN or infinite times.")
         if np.any(times < 0):
             raise ValueError(f"t contains negative times (smallest {times.min()}); times must be >= 0.")
+    repeated = pd.DataFrame({"trajectory": codes, "time": times}).duplicated().to_numpy()
+    if repeated.any():
+        row = int(np.argmax(repeated))
+        where = "The time course" if trajectory is None else f"Trajectory {labels[row]}"
+        raise ValueError(
+            f"{where} has more than one row at time {times[row]}: times must be unique within a trajectory."
+        )
     return times, codes
 
 
@@ -109,22 +117,36 @@ def align_to_fitted_genes(X, feature_names_in):
     return X[list(feature_names_in)]
 
 
+def canonical_trajectory_codes(X, times, codes):
+    """Number the trajectories by their content, not by their labels or the order of the rows.
+
+    Trajectory k gets the rank of (its times, then its snapshots, in time order)
+    among all trajectories, so that the same time courses given with the rows in
+    another order, or with their ids spelled otherwise, are numbered alike: the
+    training batches and the held-out trajectories, and so the fitted network,
+    depend on the data alone.  Identical time courses tie; which of them comes
+    first does not matter, since they hold the same data.
+    """
+    order = np.lexsort((times, codes))
+    boundaries = np.flatnonzero(np.diff(codes[order])) + 1
+    keys = [np.concatenate([times[rows], X[rows].ravel()]).tobytes() for rows in np.split(order, boundaries)]
+    groups = codes[order][np.concatenate([[0], boundaries])]
+    rank = np.empty(len(keys), dtype=np.intp)
+    rank[groups[np.argsort(np.array(keys, dtype=object), kind="stable")]] = np.arange(len(keys))
+    return rank[codes]
+
+
 def transitions_from_time_axis(times, codes):
     """Row indices (start, end) of consecutive snapshots and their intervals.
 
     Rows are sorted by time within each trajectory (the input order need not be
-    sorted); two rows with the same time in one trajectory are an error.
+    sorted); :func:`check_time_axis` has rejected two rows with the same time in
+    one trajectory.
     """
     order = np.lexsort((times, codes))
     same_trajectory = codes[order][1:] == codes[order][:-1]
     starts, ends = order[:-1][same_trajectory], order[1:][same_trajectory]
     intervals = times[ends] - times[starts]
-    if np.any(intervals == 0):
-        row = ends[np.argmax(intervals == 0)]
-        raise ValueError(
-            f"Trajectory {codes[row]} (by order of appearance) has more than one row at time {times[row]}: "
-            "times must be unique within a trajectory."
-        )
     if starts.size == 0:
         raise ValueError(
             "No transitions: every trajectory has a single time point. Each trajectory needs at least "
