@@ -9,7 +9,7 @@ result as warnings of its own classes, so that they can be filtered precisely::
     warnings.filterwarnings("error", category=DataScaleWarning)
 """
 
-__all__ = ["DataScaleWarning"]
+__all__ = ["DataScaleWarning", "UnreliableFitWarning"]
 
 
 class DataScaleWarning(UserWarning):
@@ -19,4 +19,14 @@ class DataScaleWarning(UserWarning):
     roughly on a [0, 1] scale.  Raw counts, log-ratios or z-scores fit a model
     whose network means little.  The data are never changed: scale them, e.g.
     with ``make_pipeline(MinMaxScaler(), DASHRegulatoryEstimator(...))``.
+    """
+
+
+class UnreliableFitWarning(UserWarning):
+    """The data are too few for the model, so its network is not to be trusted.
+
+    Raised after fit when the model forecasts the held-out transitions hardly
+    better than assuming that nothing changes (``forecast_skill_`` below 0.2),
+    or when it keeps more weights than the training data hold values.  More
+    time courses, fewer hidden units or a higher ``sparsity`` help.
     """
