@@ -6,25 +6,34 @@ model.  The pieces below it (_phoenix, _integrate, _training, _dash) know
 nothing of scikit-learn.
 """
 
+import copy
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.metrics import r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ._baseline import fit_self_relaxation, self_relaxation_forecast
 from ._compat import Interval, StrOptions, _fit_context, inside_unrouted_cross_validation, validate_data
 from ._dash import DashPruner, PriorKnowledge, PruningSchedule
-from ._data import (align_to_fitted_genes, check_expression_scale, check_time_axis, split_transitions,
-                    transitions_from_time_axis)
+from ._data import (_user_stacklevel, align_to_fitted_genes, canonical_trajectory_codes, check_expression_scale,
+                    check_time_axis, split_transitions, transitions_from_time_axis)
 from ._integrate import SOLVERS, integrate_trajectories, integrate_transitions
-from ._phoenix import PhoenixField
+from ._phoenix import PRUNABLE, PhoenixField
 from ._prior import align_gene_matrix, has_edges, to_torch
 from ._progress import epoch_progress
-from ._training import TrainingSettings, Transitions, torch_threads, train
+from .exceptions import UnreliableFitWarning
+from ._training import TrainingSettings, Transitions, default_threads, torch_threads, train
+
+#: Below this forecast skill on held-out transitions (1 - MSE / MSE of "no
+#: change") the fit warns that the data are too few for the model.
+MIN_FORECAST_SKILL = 0.2
 
 #: DASH's reference (lambda_in, lambda_out) on SIM350, used when a prior is given
 #: and prior_weight is left at None.
@@ -35,6 +44,25 @@ _ROUTING_MESSAGE = (
     "score: `sklearn.set_config(enable_metadata_routing=True)` or "
     "`with sklearn.config_context(enable_metadata_routing=True): ...`."
 )
+
+
+class _MatrixSummary:
+    """Stands in for a gene matrix in the estimator's repr."""
+
+    def __init__(self, matrix):
+        shape = getattr(matrix, "shape", None) or np.shape(matrix)
+        if sp.issparse(matrix):
+            nonzero = matrix.count_nonzero()
+        else:
+            try:
+                nonzero = int(np.count_nonzero(np.asarray(matrix, dtype=np.float64)))
+            except (TypeError, ValueError):
+                nonzero = None
+        edges = "" if nonzero is None else f", {nonzero} nonzero"
+        self.text = f"<{type(matrix).__name__} of shape {'x'.join(map(str, shape))}{edges}>"
+
+    def __repr__(self):
+        return self.text
 
 
 class DASHRegulatoryEstimator(BaseEstimator):
@@ -120,9 +148,13 @@ class DASHRegulatoryEstimator(BaseEstimator):
     device : str, default="cpu"
         Torch device to train on.
     n_threads : int, default=None
-        Torch intra-op threads used while fitting and predicting (restored
-        afterwards).  None keeps torch's current setting.  Set 1 when several fits
-        run in parallel (joblib, Dask) so that they do not oversubscribe the cores.
+        Torch intra-op threads used while fitting and predicting (torch's own
+        setting is restored afterwards).  None chooses from the model size at
+        fit: one thread below 50 000 weights per layer (genes x hidden units),
+        two below 500 000, all usable cores above, and never more than the cores
+        the machine's load of the last minute leaves free; the choice is stored
+        in ``n_threads_``.  Set 1 when several fits run in parallel (joblib,
+        Dask) so that they do not oversubscribe the cores.
     random_state : int, RandomState instance or None, default=None
         Seeds everything random (initialisation, splits, batches, scores) through a
         local torch generator; the global RNGs are not touched when it is an int.
@@ -164,6 +196,17 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Epoch of the restored checkpoint.
     module_ : torch.nn.Module
         The fitted PHOENIX vector field.
+    forecast_skill_ : float
+        Skill of the one-step forecasts of the held-out transitions (of the
+        training transitions when ``validation_fraction=0``): 1 - MSE / MSE of
+        the model without regulation, in which each gene relaxes on its own
+        towards a level (fitted per gene on the training transitions).  1 is
+        perfect, 0 means the regulation learned does not forecast better than
+        no regulation at all; below 0.2 fit warns (:class:`~skdash.exceptions.UnreliableFitWarning`)
+        that the data are too few for the model.
+    n_threads_ : int
+        Torch threads used by fit, and by ``predict``, ``score`` and ``simulate``
+        (see ``n_threads``).
 
     See Also
     --------
@@ -280,6 +323,15 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ helpers
+    def __repr__(self, N_CHAR_MAX=700):
+        # A prior is a genes x genes matrix: its values would fill the screen,
+        # so the repr names its type, shape and number of edges instead.
+        shown = copy.copy(self)
+        for name in ("prior", "ppi"):
+            if getattr(self, name) is not None:
+                setattr(shown, name, _MatrixSummary(getattr(self, name)))
+        return super(DASHRegulatoryEstimator, shown).__repr__(N_CHAR_MAX=N_CHAR_MAX)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
@@ -353,18 +405,32 @@ class DASHRegulatoryEstimator(BaseEstimator):
         return schedule
 
     def _check_fitted_X(self, X):
-        # A DataFrame with the fitted genes in another order is reordered by name;
-        # validate_data raises for missing/unknown genes and a wrong gene count.
-        X = align_to_fitted_genes(X, getattr(self, "feature_names_in_", None))
-        X = validate_data(self, X, reset=False, dtype=np.float64, order="C")  # torch needs positive strides
+        """Validated rows in the fitted gene order, and the position of each of the caller's genes.
+
+        A DataFrame with the fitted genes in another order is reordered by name
+        for the model, and ``caller_order`` puts results back in the caller's
+        order (None when X carries no names or is already in the fitted order);
+        validate_data raises for missing/unknown genes and a wrong gene count.
+        """
+        fitted_names = getattr(self, "feature_names_in_", None)
+        aligned = align_to_fitted_genes(X, fitted_names)
+        caller_order = None
+        if aligned is not X:
+            caller_order = pd.Index(fitted_names).get_indexer(X.columns)
+        X = validate_data(self, aligned, reset=False, dtype=np.float64, order="C")  # torch needs positive strides
         check_expression_scale(X)
-        return X
+        return X, caller_order
+
+    def _threads(self):
+        """Threads for work on the fitted model: ``n_threads`` if set, else the count fit chose."""
+        return self.n_threads if self.n_threads is not None else self.n_threads_
 
     def _tensor(self, array):
         return torch.tensor(array, dtype=self._torch_dtype, device=self.device)
 
     def _transitions(self, X, t, trajectory):
         times, codes = check_time_axis(X.shape[0], t, trajectory)
+        codes = canonical_trajectory_codes(X, times, codes)
         starts, ends, intervals = transitions_from_time_axis(times, codes)
         return starts, ends, intervals, codes[starts]
 
@@ -417,6 +483,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
             return Transitions(self._tensor(X[starts[rows]]), self._tensor(X[ends[rows]]),
                                self._tensor(intervals[rows] / time_scale))
 
+        train_set, validation_set = transitions(~validation), transitions(validation)
         field = PhoenixField(n_genes, self.hidden_units, generator=generator, dtype=self._torch_dtype)
         field.to(self.device)
         pruner = None
@@ -429,21 +496,59 @@ class DASHRegulatoryEstimator(BaseEstimator):
         )
         # the signed prior is needed only by the prior regularisation
         prior_tensor = to_torch(prior, device=self.device) if self.prior_loss_weight > 0 else None
-        with torch_threads(self.n_threads), epoch_progress(self.verbose, self.max_epochs) as progress:
+        n_threads = self.n_threads if self.n_threads is not None else default_threads(n_genes, self.hidden_units)
+        with torch_threads(n_threads), epoch_progress(self.verbose, self.max_epochs) as progress:
             history, best_epoch = train(
-                field, transitions(~validation), transitions(validation), settings=settings, pruner=pruner,
+                field, train_set, validation_set, settings=settings, pruner=pruner,
                 generator=generator, prior=prior_tensor, progress=progress,
             )
         # Fitted attributes are set only once training succeeded, so a failed refit
         # cannot leave a mix of the old model and the new data's settings.
         self.prior_weight_, self.time_scale_ = prior_weight, time_scale
         self.history_, self.best_epoch_ = history, best_epoch
-        self.max_step_ = settings.max_step
+        self.max_step_, self.n_threads_ = settings.max_step, n_threads
         self.n_iter_ = len(history)
         self.module_ = field
         self._time_axis_in_fit = t is not None or trajectory is not None
         self._read_out()
+        self._check_reliability(train_set, validation_set if len(validation_set) else train_set)
         return self
+
+    def _check_reliability(self, train, held_out):
+        """Set ``forecast_skill_`` and warn when the data are too few for the model.
+
+        The skill compares the model's one-step forecasts of the held-out
+        transitions with those of the model without regulation, in which each
+        gene relaxes on its own towards a level (fitted on the training
+        transitions): 1 is perfect, 0 means the regulation learned adds nothing.
+        """
+        def numpy(transitions):
+            return [value.cpu().double().numpy() for value in (transitions.x0, transitions.x1, transitions.dt)]
+
+        with torch.no_grad(), torch_threads(self.n_threads_):
+            forecast = integrate_transitions(self.module_, held_out.x0, held_out.dt, **self._solver_kwargs(fitted=True))
+        x0, x1, dt = numpy(held_out)
+        baseline = self_relaxation_forecast(*fit_self_relaxation(*numpy(train)), x0, dt)
+        error = float(np.mean((forecast.cpu().double().numpy() - x1) ** 2))
+        baseline_error = float(np.mean((baseline - x1) ** 2))
+        self.forecast_skill_ = 1.0 - error / baseline_error if baseline_error > 0 else float("nan")
+        n_weights = sum(int(torch.count_nonzero(getattr(self.module_, name))) for name in PRUNABLE)
+        n_observed = train.x1.numel()
+        problems = []
+        if self.forecast_skill_ < MIN_FORECAST_SKILL:
+            where = "held-out" if len(held_out) and held_out is not train else "training"
+            problems.append(
+                f"its one-step forecasts of the {where} transitions have a skill of {self.forecast_skill_:.2f} "
+                f"(mean squared error {error:.3g} against {baseline_error:.3g} for each gene relaxing on its "
+                "own, without regulation; 1 is perfect)")
+        if n_weights > n_observed:
+            problems.append(f"it keeps {n_weights} weights for {n_observed} observed values")
+        if problems:
+            warnings.warn(
+                "The data look too few for the model, so the network is not reliable: " + "; ".join(problems)
+                + f" ({len(held_out)} transitions checked). Use more time courses, fewer hidden_units "
+                f"(now {self.hidden_units}) or a higher sparsity.",
+                UnreliableFitWarning, stacklevel=_user_stacklevel())
 
     def _read_out(self):
         effects, structure = self.module_.effect_matrix()
@@ -466,16 +571,25 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_genes)
+            A DataFrame is matched to the fitted genes by column name, in any order.
 
         Returns
         -------
-        dxdt : ndarray of shape (n_samples, n_genes)
+        dxdt : ndarray or DataFrame of shape (n_samples, n_genes)
+            A DataFrame with the index and columns of ``X`` (in the caller's
+            column order) when ``X`` is one, else an array.
         """
         check_is_fitted(self)
-        X = self._check_fitted_X(X)
-        with torch.no_grad(), torch_threads(self.n_threads):
+        frame = X if isinstance(X, pd.DataFrame) else None
+        X, caller_order = self._check_fitted_X(X)
+        with torch.no_grad(), torch_threads(self._threads()):
             rates = self.module_(self._tensor(X)) / self.time_scale_
-        return rates.cpu().double().numpy()
+        rates = rates.cpu().double().numpy()
+        if caller_order is not None:
+            rates = rates[:, caller_order]
+        if frame is not None:
+            return pd.DataFrame(rates, index=frame.index, columns=frame.columns)
+        return rates
 
     def score(self, X, y=None, *, t=None, trajectory=None, sample_weight=None):
         """R^2 of one-step forecasts: each snapshot predicted from the previous one.
@@ -513,9 +627,9 @@ class DASHRegulatoryEstimator(BaseEstimator):
 
     def _one_step_forecasts(self, X, t, trajectory):
         """Observed end states, forecasts from the previous snapshots, and their rows."""
-        X = self._check_fitted_X(X)
+        X, _ = self._check_fitted_X(X)
         starts, ends, intervals, _ = self._transitions(X, t, trajectory)
-        with torch.no_grad(), torch_threads(self.n_threads):
+        with torch.no_grad(), torch_threads(self._threads()):
             forecast = integrate_transitions(self.module_, self._tensor(X[starts]),
                                              self._tensor(intervals / self.time_scale_),
                                              **self._solver_kwargs(fitted=True))
@@ -527,7 +641,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Parameters
         ----------
         x0 : array-like of shape (n_genes,) or (n_starts, n_genes)
-            Initial expression (a DataFrame is aligned by gene names).
+            Initial expression.  A DataFrame (or Series) is matched to the fitted
+            genes by name, and the gene axis of the result follows its order.
         t : array-like of shape (n_times,)
             Strictly increasing times, in the unit given to fit; ``t[0]`` is the
             time of ``x0``.
@@ -540,16 +655,18 @@ class DASHRegulatoryEstimator(BaseEstimator):
         single = np.ndim(x0) == 1
         if single:
             x0 = pd.DataFrame([x0]) if isinstance(x0, pd.Series) else np.asarray(x0)[None, :]
-        x0 = self._check_fitted_X(x0)
+        x0, caller_order = self._check_fitted_X(x0)
         times = np.asarray(t, dtype=np.float64)
         if times.ndim != 1 or times.size < 1 or not np.all(np.isfinite(times)):
             raise ValueError("t must be a 1-D array of finite times.")
         if np.any(np.diff(times) <= 0):
             raise ValueError("t must be strictly increasing.")
-        with torch.no_grad(), torch_threads(self.n_threads):
+        with torch.no_grad(), torch_threads(self._threads()):
             states = integrate_trajectories(self.module_, self._tensor(x0), self._tensor(times / self.time_scale_),
                                             **self._solver_kwargs(fitted=True))
         states = states.cpu().double().numpy().transpose(1, 0, 2)
+        if caller_order is not None:
+            states = states[..., caller_order]
         return states[0] if single else states
 
     def get_network(self, *, top_k=None, threshold=None, include_self_loops=False, as_matrix=False):

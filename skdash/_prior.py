@@ -32,9 +32,13 @@ def align_gene_matrix(matrix, gene_names, n_genes, what="prior"):
         _check_gene_labels(matrix, what)
         if gene_names is None:
             raise ValueError(
-                f"The {what} is a DataFrame with gene names but X has none: pass X as a "
-                "DataFrame whose columns are the gene names, or give the prior as an array "
-                "in X's column order."
+                f"The {what} is a DataFrame with gene names but X has none, so they cannot be matched. "
+                "If X went through a scikit-learn transformer first (e.g. MinMaxScaler in a Pipeline), "
+                "that step turned the DataFrame into an array: keep the names with "
+                "`pipeline.set_output(transform=\"pandas\")`, e.g. `make_pipeline(MinMaxScaler(), "
+                "DASHRegulatoryEstimator(prior=prior)).set_output(transform=\"pandas\")`. Otherwise pass X "
+                f"as a DataFrame whose columns are the gene names, or give the {what} as an array in X's "
+                f"column order ({what}.loc[genes, genes].to_numpy())."
             )
         names = [str(g) for g in matrix.index]
         wanted = [str(g) for g in gene_names]
