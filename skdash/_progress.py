@@ -34,9 +34,10 @@ class EpochProgress:
 
     A tqdm bar over the epochs, with the monitored loss and the current sparsity
     in its postfix, when tqdm is installed and ``file`` is a terminal; plain
-    lines otherwise (log files, pipes, no tqdm).  In a Jupyter kernel the bar
-    is tqdm's notebook widget.  With
-    ``verbose >= 2`` the bar also prints one line per epoch.
+    lines otherwise (log files, pipes, no tqdm): with ``verbose=1`` one for the
+    first epoch and one every twentieth of ``total``, so that a log stays short.
+    In a Jupyter kernel the bar is tqdm's notebook widget.  With
+    ``verbose >= 2`` there is one line for every epoch (beside the bar, if any).
 
     Use it as a context manager, or call :meth:`close` at the end, so that the
     bar is finished even when training stops early or raises.
@@ -87,7 +88,9 @@ class EpochProgress:
 
     def __call__(self, record):
         if self._bar is None:
-            print(format_record(record), file=self._stream, flush=True)
+            every = 1 if self.verbose >= 2 else max(1, self.total // 20)
+            if record["epoch"] == 1 or record["epoch"] % every == 0:
+                print(format_record(record), file=self._stream, flush=True)
             return
         validation = record["validation_loss"]
         monitored = record["train_loss"] if validation is None or math.isnan(validation) else validation

@@ -12,12 +12,13 @@ Examples
 --------
 .. code-block:: console
 
-    $ skdash demo --out demo/
+    $ skdash demo              # writes skdash-demo/network.tsv and skdash-demo/demo.png
     $ skdash fit expression.csv --prior prior.tsv --out network.tsv --verbose
 """
 
 import argparse
 import contextlib
+import re
 import sys
 import time
 import traceback
@@ -132,9 +133,9 @@ def build_parser():
                     "schedule (prune 70% at epoch 3, then 10% every 10 epochs) stopped at the "
                     "paper's headline sparsity of 0.95; a fit takes under a minute on a laptop CPU.",
     )
-    demo.add_argument("--out", metavar="DIR", type=Path,
-                      help="folder for network.tsv and demo.png (created if needed); nothing is "
-                           "written without it")
+    demo.add_argument("--out", metavar="DIR", type=Path, default=Path("skdash-demo"),
+                      help="folder for network.tsv and demo.png, created if needed (default: "
+                           "skdash-demo in the current folder)")
     demo.add_argument("--noise", type=_bounded(float, 0.0), default=0.05,
                       help="noise level, Gaussian sd = noise / 2 (default: 0.05)")
     demo.add_argument("--prior-corruption", type=_bounded(float, 0.0, 1.0), default=0.0,
@@ -192,6 +193,7 @@ def build_parser():
     fit.add_argument("--random-state", type=int, default=None, help="seed, for reproducible networks")
     fit.add_argument("-v", "--verbose", action="count", default=0,
                      help="report progress (-vv: one line per epoch as well)")
+    parser.command_parsers = commands.choices  # for messages in the words of each command's flags
     return parser
 
 
@@ -250,6 +252,10 @@ def run_demo(args):
     from .io import write_network
     from .metrics import network_scores
 
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BadInput(f"cannot create the output folder '{args.out}': {error}") from None
     _info(f"Simulating SIM350: 350 genes, 550 true edges, {args.n_trajectories} training and "
           f"{args.n_test_trajectories} test trajectories, noise {args.noise:g} ...")
     data = make_sim350(noise=args.noise, prior_corruption=args.prior_corruption,
@@ -284,16 +290,11 @@ def run_demo(args):
     print("Forecasts of the noise-free test trajectories, one snapshot ahead:")
     print(f"  {'MSE':<20}{mse:>10.2e}")
     print(f"  {'R^2':<20}{r2:>10.3f}")
-    if args.out is not None:
-        try:
-            args.out.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise BadInput(f"cannot create the output folder '{args.out}': {error}") from None
-        network_path = args.out / "network.tsv"
-        with _reported_as_bad_input(OSError):
-            n_edges = write_network(estimator.get_network(), network_path)
-        _info(f"wrote {network_path} ({n_edges} edges)")
-        _demo_figure(estimator, data, args.out / "demo.png")
+    network_path = args.out / "network.tsv"
+    with _reported_as_bad_input(OSError):
+        n_edges = write_network(estimator.get_network(), network_path)
+    _info(f"wrote {network_path} ({n_edges} edges)")
+    _demo_figure(estimator, data, args.out / "demo.png")
     return 0
 
 
@@ -349,6 +350,19 @@ def run_fit(args):
 # --------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------
+def _as_flags(message, command_help):
+    """``message`` with the Python parameter names it mentions written as this command's flags.
+
+    The reading functions and the estimator name their parameters
+    (``time_column``); at the command line the user set ``--time-column``.
+    """
+    def flag(match):
+        option = "--" + match.group(0).replace("_", "-")
+        return option if re.search(re.escape(option) + r"\b", command_help) else match.group(0)
+
+    return re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", flag, message)
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"skdash: warning: {message}", file=sys.stderr)
 
@@ -388,7 +402,7 @@ def main(argv=None):
             _info(f"{prefix}: interrupted")
             return 130
         except BadInput as error:  # unreadable or malformed files, data the estimator rejects
-            _info(f"{prefix}: error: {error}")
+            _info(f"{prefix}: error: {_as_flags(str(error), parser.command_parsers[args.command].format_help())}")
             return EXIT_BAD_INPUT
         except FloatingPointError as error:
             _info(f"{prefix}: training failed: {error}")

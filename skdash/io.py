@@ -36,6 +36,7 @@ import gzip
 import io
 import lzma
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,7 @@ __all__ = ["from_anndata", "read_expression", "read_prior", "write_network"]
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 _SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+_SEPARATOR_NAMES = {",": "comma", "\t": "tab", ";": "semicolon"}
 #: Column names of an edge-list prior (lower case), and of its weight column.
 _REGULATOR_COLUMNS = ("regulator", "tf")
 _WEIGHT_COLUMNS = ("weight", "sign")
@@ -88,10 +90,18 @@ def _separator(path, header_line):
     suffixes = [suffix.lower() for suffix in path.suffixes]
     if suffixes and suffixes[-1] in _OPENERS:
         suffixes.pop()
-    if suffixes and suffixes[-1] in _SEPARATORS:
-        return _SEPARATORS[suffixes[-1]]
     counts = {sep: header_line.count(sep) for sep in ("\t", ",", ";")}
     best = max(counts, key=counts.get)
+    if suffixes and suffixes[-1] in _SEPARATORS:
+        named = _SEPARATORS[suffixes[-1]]
+        if counts[named] > 0 or counts[best] == 0:
+            return named
+        # e.g. a tab-separated file saved as .csv: the header shows what it is
+        warnings.warn(
+            f"'{path}' is named {suffixes[-1]} but its header has no {_SEPARATOR_NAMES[named]} and "
+            f"{counts[best]} {_SEPARATOR_NAMES[best]}s: reading it as {_SEPARATOR_NAMES[best]}-separated.",
+            UserWarning, stacklevel=4)
+        return best
     if counts[best] > 0:
         return best
     return r"\s+"
@@ -310,7 +320,7 @@ def read_expression(path, *, time_column="time", trajectory_column="trajectory")
 # --------------------------------------------------------------------------
 # Prior
 # --------------------------------------------------------------------------
-def _check_known(names, genes, path, role):
+def _check_known(names, genes, path, role, singular):
     known = set(genes)
     unknown = [name for name in pd.unique(np.asarray(names, dtype=object)) if name not in known]
     if unknown:
@@ -319,7 +329,8 @@ def _check_known(names, genes, path, role):
             hint = (" They look like numbers: a prior matrix needs the regulator names as its first "
                     "column and the target names as its header.")
         raise ValueError(
-            f"The prior file '{path}' names {len(unknown)} {role} that are not genes of the expression "
+            f"The prior file '{path}' names {len(unknown)} {role if len(unknown) > 1 else singular} "
+            f"{'that are not genes' if len(unknown) > 1 else 'that is not a gene'} of the expression "
             f"data: {shown_names(unknown)}.{hint}"
         )
 
@@ -343,8 +354,8 @@ def _edge_list_prior(table, genes):
                 f"The {column!r} column of the prior edge list '{path}' has a missing value (data row "
                 f"{int(np.flatnonzero(missing)[0]) + 1})."
             )
-    _check_known(body[regulator], genes, path, "regulators")
-    _check_known(body[target], genes, path, "targets")
+    _check_known(body[regulator], genes, path, "regulators", "regulator")
+    _check_known(body[target], genes, path, "targets", "target")
     if weights:
         values = _to_numbers(body[weights[0]], f"The {weights[0]!r} column of the prior edge list '{path}'",
                              words=_SIGN_WORDS)
@@ -386,8 +397,8 @@ def _matrix_prior(table, genes):
     if duplicated:
         raise ValueError(f"The prior matrix '{path}' names these regulators (rows) more than once: "
                          f"{shown_names(duplicated)}.")
-    _check_known(regulators, genes, path, "regulators (rows)")
-    _check_known(targets, genes, path, "targets (columns)")
+    _check_known(regulators, genes, path, "regulators (rows)", "regulator (row)")
+    _check_known(targets, genes, path, "targets (columns)", "target (column)")
     values = np.zeros((len(regulators), len(targets)))
     for j, target in enumerate(targets):
         values[:, j] = _to_numbers(body.iloc[:, j + 1], f"The column of target {target!r} in the prior matrix '{path}'")
