@@ -53,16 +53,18 @@ def files(tmp_path_factory):
 #: Bad expression files: (file name, content, what the error must say).
 BAD_EXPRESSION = [
     ("x.csv", "", "is empty"),
-    ("x.csv", "trajectory,G1,G2\nA,0.1,0.2\n", "has no time column 'time'"),
-    ("x.csv", "time,G1,G2\n0,0.1,0.2\n", "has no trajectory column 'trajectory'"),
+    # messages name the command's flags, not the Python parameters
+    ("x.csv", "trajectory,G1,G2\nA,0.1,0.2\n", r"has no time column 'time' \(set --time-column to"),
+    ("x.csv", "time,G1,G2\n0,0.1,0.2\n", r"has no trajectory column 'trajectory' \(set --trajectory-column to"),
     ("x.csv", "trajectory,time,G1,G1\nA,0,0.1,0.2\n", r"names these columns more than once: \['G1'\]"),
     ("x.tsv", "trajectory\ttime\tG1\nA\t0\t0.5\nA\t1\tNaN\n", "gene column 'G1' .* missing value"),
     ("x.csv", "trajectory,time,G1\nA,0,0.5\nA,1,0.6\nA,1,0.7\n", "more than one row at time 1"),
 ]
 #: Bad prior files for the toy expression file: (content, what the error must say).
 BAD_PRIOR = [
-    ("regulator,target,sign\nG0,G1,1\nTP53,G2,-1\nMYC,G1,1\n", r"2 regulators .* \['TP53', 'MYC'\]"),
-    (",G0,G1\nG0,0,1\nG1,1,0\nG9,0,0\n", r"regulators \(rows\) .* \['G9'\]"),
+    ("regulator,target,sign\nG0,G1,1\nTP53,G2,-1\nMYC,G1,1\n", r"2 regulators that are not genes .* \['TP53', 'MYC'\]"),
+    ("regulator,target,sign\nG0,G1,1\nTP53,G2,-1\n", r"names 1 regulator that is not a gene .* \['TP53'\]"),
+    (",G0,G1\nG0,0,1\nG1,1,0\nG9,0,0\n", r"1 regulator \(row\) that is not a gene .* \['G9'\]"),
     ("", "is empty"),
 ]
 
@@ -85,7 +87,15 @@ def processes(files):
         path.write_text(text)
         commands[f"bad prior {case}"] = ["fit", str(expression), "--prior", str(path),
                                          "--out", str(path.parent / "n.tsv")]
+    tab_separated = folder / "tabs" / "expression.csv"  # a TSV saved under a .csv name
+    tab_separated.parent.mkdir()
+    pd.read_csv(expression).to_csv(tab_separated, sep="\t", index=False)
     commands.update({
+        "tsv named csv": ["fit", str(tab_separated), "--out", str(tab_separated.parent / "network.tsv"),
+                          *FAST_OPTIONS],
+        # the main job as a first run: no options but a small size, files in ./skdash-demo
+        "demo": ["demo", "--n-trajectories", "3", "--n-test-trajectories", "1", "--max-epochs", "40",
+                 "--sparsity", "auto", "--hidden-units", "3"],
         "help": ["fit", "--help"],
         "bad": ["fit", str(bad), "--out", str(folder / "never.tsv")],
         "fit": ["fit", str(expression), "--prior", str(prior), "--out", str(folder / "network.tsv"),
@@ -144,6 +154,30 @@ def test_process_fit_writes_network(processes, files):
     assert (network["regulator"] != network["target"]).all()
     magnitude = network["weight"].abs().to_numpy()
     assert np.all(np.diff(magnitude) <= 0)  # strongest first
+
+
+def test_process_reads_a_tab_separated_file_named_csv_with_a_warning(processes, files):
+    folder = files[0]
+    result = processes["tsv named csv"]
+    assert result.returncode == 0, result.stderr
+    assert "skdash: warning: " in result.stderr and "reading it as tab-separated" in result.stderr
+    assert "Read 5 genes, 40 snapshots in 8 trajectories." in result.stderr
+    assert (folder / "tabs" / "network.tsv").exists()
+
+
+def test_process_demo_writes_network_and_figure_to_a_named_folder(processes, files):
+    folder = files[0]
+    result = processes["demo"]
+    assert result.returncode == 0, result.stderr
+    written = folder / "skdash-demo"
+    assert f"wrote {Path('skdash-demo') / 'network.tsv'}" in result.stderr
+    network = pd.read_csv(written / "network.tsv", sep="\t")
+    assert list(network.columns)[:3] == ["regulator", "target", "weight"]
+    if importlib.util.find_spec("matplotlib"):
+        assert (written / "demo.png").stat().st_size > 10_000
+    # not a piped line per epoch: the first epoch and then every twentieth of the run
+    epoch_lines = [line for line in result.stderr.splitlines() if line.startswith("epoch ")]
+    assert 1 <= len(epoch_lines) <= 21
 
 
 # --------------------------------------------------------------------------

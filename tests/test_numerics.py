@@ -37,6 +37,25 @@ def test_divergence_before_any_checkpoint_raises(toy, sparsity):
         fit_toy(toy, learning_rate=1e6, sparsity=sparsity)
 
 
+@pytest.mark.parametrize("solver", ["dopri5", "bosh3"])
+def test_adaptive_solver_failure_is_handled_like_a_fixed_step_divergence(toy, solver):
+    # lr 1e6 blows the weights up after the first step: torchdiffeq then fails
+    # (non-finite state or step underflow) with an AssertionError, which must reach
+    # the user as the same clear FloatingPointError as an RK4 divergence.
+    with pytest.raises(FloatingPointError, match=rf"diverged at epoch 1 .*adaptive solver '{solver}' failed"):
+        fit_toy(toy, learning_rate=1e6, solver=solver)
+
+
+def test_adaptive_solver_failure_names_the_solver():
+    from skdash._integrate import integrate_transitions
+
+    field = PhoenixField(3, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    x0 = torch.full((2, 3), math.nan, dtype=torch.float64)
+    message = r"adaptive solver 'dopri5' failed \((underflow in dt|non-finite values)"
+    with pytest.raises(FloatingPointError, match=message):
+        integrate_transitions(field, x0, torch.ones(2, dtype=torch.float64), solver="dopri5")
+
+
 def test_divergence_after_a_checkpoint_warns_and_restores_it(toy, monkeypatch):
     # The monitored (validation) loss turns NaN at epoch 5; epochs 1-4 are genuine.
     real_loss = _training.transition_loss
@@ -184,6 +203,35 @@ def test_same_seed_gives_a_bit_identical_fit(toy, dtype):
     assert [record["train_loss"] for record in first.history_] == [record["train_loss"] for record in second.history_]
 
 
+def test_row_order_and_trajectory_spelling_do_not_change_the_network(toy):
+    reference = fit_toy(toy, prior=toy.prior)
+    shuffled = np.random.default_rng(3).permutation(toy.X.shape[0])
+    labels = np.array([f"course-{code * 7 % 12:02d}" for code in toy.trajectory], dtype=object)
+    other = DASHRegulatoryEstimator(**{**FAST, "prior": toy.prior}).fit(
+        toy.X[shuffled], t=toy.t[shuffled], trajectory=labels[shuffled])
+    # the same transitions in the same batches: the same fit, bit for bit
+    np.testing.assert_array_equal(other.network_, reference.network_)
+    assert [r["validation_loss"] for r in other.history_] == [r["validation_loss"] for r in reference.history_]
+
+
+def test_one_trajectory_with_a_dense_prior_repeats_bit_for_bit():
+    # The case of real time courses: one long trajectory (held-out transitions
+    # drawn at random), a dense prior and a lambda close to 1, where pruning
+    # scores nearly tie and any varying bit would change the network.
+    from skdash.datasets import make_regulatory_network
+
+    data = make_regulatory_network(12, n_trajectories=1, n_test_trajectories=0, times=np.linspace(0, 12, 40),
+                                   noise=0.02, random_state=0)
+    prior = data.prior + 0.05 * np.random.default_rng(0).standard_normal(data.prior.shape)
+    params = {**FAST, "prior": prior, "prior_weight": (0.9995, 0.995), "hidden_units": 8}
+    fits = [DASHRegulatoryEstimator(**params).fit(data.X, t=data.t) for _ in range(2)]
+    shuffled = np.random.default_rng(1).permutation(data.X.shape[0])
+    fits.append(DASHRegulatoryEstimator(**params).fit(data.X[shuffled], t=data.t[shuffled]))
+    for other in fits[1:]:
+        np.testing.assert_array_equal(other.network_, fits[0].network_)
+        np.testing.assert_array_equal(other.module_.sum_in.detach().numpy(), fits[0].module_.sum_in.detach().numpy())
+
+
 def test_same_seed_gives_the_same_network_whatever_the_global_torch_rng(toy):
     # With hidden_units >= 20 the sparse initialisation keeps one weight per column
     # and the global RNG decides which (below 20 it zeroes whole columns).
@@ -214,6 +262,31 @@ def test_n_threads_is_restored_after_fit_and_predict(toy):
     assert torch.get_num_threads() == before
 
 
+@pytest.mark.parametrize("weights, cores, load, expected", [
+    ((350, 40), 8, 0.0, 1),        # SIM350: one thread is as fast as two
+    ((1000, 80), 8, 0.0, 2),
+    ((5000, 200), 8, 0.0, 8),      # large models use every usable core ...
+    ((5000, 200), 8, 5.3, 3),      # ... that the load leaves free
+    ((5000, 200), 2, 7.0, 1),      # a saturated machine: one thread, never zero
+    ((1000, 80), 1, 0.0, 1),
+])
+def test_default_threads_follow_the_model_size_and_the_free_cores(monkeypatch, weights, cores, load, expected):
+    monkeypatch.setattr(_training, "_usable_cores", lambda: cores)
+    monkeypatch.setattr(_training.os, "getloadavg", lambda: (load, load, load))
+    assert _training.default_threads(*weights) == expected
+
+
+def test_default_thread_count_is_recorded_and_used_after_fit(toy, monkeypatch):
+    monkeypatch.setattr(_training, "default_threads", lambda n_genes, hidden_units: 1)
+    est = fit_toy(toy)
+    assert est.n_threads is None and est.n_threads_ == 1
+    seen = []
+    real_set = torch.set_num_threads
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (seen.append(n), real_set(n)))
+    est.predict(toy.X)
+    assert seen[0] == 1
+
+
 def test_seeded_fit_leaves_numpy_and_python_global_rngs_untouched(toy):
     numpy_state, python_state = np.random.get_state(), random.getstate()
     fit_toy(toy, prior=toy.prior, sparsity=0.8)
@@ -226,3 +299,34 @@ def test_seeded_fit_leaves_the_global_torch_rng_untouched(toy):
     state = torch.get_rng_state()
     fit_toy(toy, prior=toy.prior, sparsity=0.8)
     assert torch.equal(torch.get_rng_state(), state)
+
+
+# ------------------------------------------------------------------ too few data
+def test_too_few_data_for_the_model_warn_with_the_forecast_skill():
+    # The command-line case of a new user: 8 genes, 4 time courses of 6 points, the
+    # true network as prior.  The model forecasts held-out transitions worse than
+    # each gene relaxing on its own (measured skill -1.7), so the fit must say so.
+    from skdash.datasets import make_regulatory_network
+    from skdash.exceptions import UnreliableFitWarning
+
+    data = make_regulatory_network(8, n_trajectories=4, n_test_trajectories=0, times=np.arange(6.0), noise=0.02,
+                                   random_state=0)
+    with pytest.warns(UnreliableFitWarning, match=r"too few for the model.*skill of -?\d"):
+        est = DASHRegulatoryEstimator(prior=data.prior, hidden_units=8, max_epochs=40, random_state=0,
+                                      n_threads=1).fit(data.X, t=data.t, trajectory=data.trajectory)
+    assert est.forecast_skill_ < 0.2
+
+
+def test_the_no_regulation_baseline_recovers_a_self_relaxation():
+    from skdash._baseline import fit_self_relaxation, self_relaxation_forecast
+
+    rng = np.random.default_rng(0)
+    x0, dt = rng.uniform(0, 1, (30, 3)), rng.uniform(0.5, 2, 30)
+    rates, levels = np.array([0.0, 0.5, 2.0]), np.array([0.3, 0.6, 0.2])
+    x1 = self_relaxation_forecast(rates, levels, x0, dt)
+    fitted_rates, fitted_levels = fit_self_relaxation(x0, x1, dt)
+    assert fitted_rates[0] == 0.0  # a gene that does not move keeps its value
+    np.testing.assert_allclose(fitted_rates[1:], rates[1:], rtol=0.06)
+    np.testing.assert_allclose(fitted_levels[1:], levels[1:], rtol=0.05)
+    # rates come from a grid 12% apart, so the forecasts agree to its resolution
+    np.testing.assert_allclose(self_relaxation_forecast(fitted_rates, fitted_levels, x0, dt), x1, atol=2e-2)

@@ -30,6 +30,15 @@ def test_plain_lines_when_not_a_terminal():
     assert out.getvalue().splitlines() == [format_record(record(1)), format_record(record(2))]
 
 
+@pytest.mark.parametrize("verbose, shown", [(1, [1, *range(10, 201, 10)]), (2, list(range(1, 201)))])
+def test_plain_lines_of_a_long_fit_are_thinned(verbose, shown):
+    out = io.StringIO()
+    with EpochProgress(200, verbose=verbose, file=out) as progress:
+        for epoch in range(1, 201):
+            progress(record(epoch))
+    assert out.getvalue().splitlines() == [format_record(record(epoch)) for epoch in shown]
+
+
 @pytest.mark.parametrize("verbose, n_lines", [(1, 0), (2, 3)])
 def test_bar(verbose, n_lines):
     pytest.importorskip("tqdm")
