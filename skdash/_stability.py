@@ -251,7 +251,9 @@ class StabilitySelection(MetaEstimatorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def _member_threads(self, base):
-        if "n_threads" not in base.get_params(deep=False) or base.get_params(deep=False)["n_threads"] is not None:
+        """Torch threads per member, or None to keep the base estimator's setting."""
+        params = base.get_params(deep=False)
+        if "n_threads" not in params or params["n_threads"] is not None:
             return None
         n_workers = max(1, min(joblib.effective_n_jobs(self.n_jobs), self.n_estimators))
         return max(1, joblib.cpu_count() // n_workers)
@@ -297,20 +299,25 @@ class StabilitySelection(MetaEstimatorMixin, BaseEstimator):
         columns = list(self.feature_names_in_) if hasattr(self, "feature_names_in_") else None
 
         root = np.random.SeedSequence(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        drawn, jobs = [], []
+        drawn, seeds = [], []
         for child in root.spawn(self.n_estimators):
             resample_seed, member_seed = child.spawn(2)
-            chosen = _draw_units(len(units), self.subsample, self.bootstrap, np.random.default_rng(resample_seed))
-            rows = np.concatenate([units[k] for k in chosen])
-            ids = np.repeat(np.arange(chosen.size), [units[k].size for k in chosen])
-            member = clone(base).set_params(random_state=int(member_seed.generate_state(1)[0] >> 1))
-            if threads is not None:
-                member.set_params(n_threads=threads)
-            drawn.append(chosen)
-            jobs.append(joblib.delayed(_fit_member)(member, *self._member_data(X, columns, rows, ids, times)))
+            drawn.append(_draw_units(len(units), self.subsample, self.bootstrap,
+                                     np.random.default_rng(resample_seed)))
+            seeds.append(int(member_seed.generate_state(1)[0] >> 1))
+
+        def jobs():
+            # a generator, so that each member's copy of the data is made only when joblib dispatches it
+            for chosen, seed in zip(drawn, seeds):
+                rows = np.concatenate([units[k] for k in chosen])
+                ids = np.repeat(np.arange(chosen.size), [units[k].size for k in chosen])
+                member = clone(base).set_params(random_state=seed)
+                if threads is not None:
+                    member.set_params(n_threads=threads)
+                yield joblib.delayed(_fit_member)(member, *self._member_data(X, columns, rows, ids, times))
 
         members = []
-        results = joblib.Parallel(n_jobs=self.n_jobs, return_as="generator")(jobs)
+        results = joblib.Parallel(n_jobs=self.n_jobs, return_as="generator")(jobs())
         with member_progress(self.verbose, self.n_estimators) as progress:
             for index, (member, seconds) in enumerate(results):
                 members.append(member)

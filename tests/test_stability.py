@@ -174,6 +174,9 @@ def test_member_threads_share_the_cores(toy):
     assert serial._member_threads(serial.estimator) == joblib.cpu_count()
     kept = fit_stability(toy, n_estimators=2)
     assert kept.n_threads_per_member_ is None and all(m.n_threads == 1 for m in kept.estimators_)
+    shared = fit_stability(toy, n_estimators=2, estimator=base(toy, n_threads=None))
+    assert shared.n_threads_per_member_ == joblib.cpu_count()
+    assert all(m.n_threads == joblib.cpu_count() for m in shared.estimators_)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::ResourceWarning")
