@@ -13,6 +13,8 @@ import pytest
 from sklearn import clone, config_context
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
 from skdash import DASHRegulatoryEstimator, StabilitySelection
@@ -281,14 +283,18 @@ def test_pickle_and_clone(fitted, toy):
     assert copy.estimator is not fitted.estimator
 
 
-def test_grid_search_with_routing(toy):
-    search = GridSearchCV(StabilitySelection(base(toy), n_estimators=2, random_state=0),
-                          {"estimator__sparsity": [0.5, "auto"]}, cv=GroupKFold(n_splits=2), error_score="raise")
+def test_grid_search_with_routing_in_a_pipeline(toy):
+    pipeline = make_pipeline(MinMaxScaler(), StabilitySelection(base(toy), n_estimators=2, random_state=0))
+    search = GridSearchCV(pipeline, {"stabilityselection__estimator__sparsity": [0.5, "auto"]},
+                          cv=GroupKFold(n_splits=2), error_score="raise")
     with config_context(enable_metadata_routing=True):
         search.fit(toy.X, t=toy.t, trajectory=toy.trajectory, groups=toy.trajectory)
     scores = search.cv_results_["mean_test_score"]
     assert scores.shape == (2,) and np.all(np.isfinite(scores))
-    assert search.best_estimator_.confidence_.shape == (toy.X.shape[1],) * 2
+    best = search.best_estimator_[-1]
+    assert best.confidence_.shape == (toy.X.shape[1],) * 2
+    requested = search.best_params_["stabilityselection__estimator__sparsity"]
+    assert all(member.sparsity == requested for member in best.estimators_)
 
 
 def test_grid_search_without_routing_fails_loudly(toy):
