@@ -1,4 +1,5 @@
-"""Progress reports during fit: a tqdm bar over epochs, or plain lines.
+"""Progress reports during fit: a tqdm bar over epochs (or over the members of
+an ensemble), or plain lines.
 
 The training loop calls a reporter with each history record; the estimator
 opens one with :func:`epoch_progress`, which is quiet (yields ``None``) when
@@ -29,7 +30,47 @@ def _tqdm():
     return tqdm
 
 
-class EpochProgress:
+def _open_bar(total, desc, unit, file, bar):
+    """A tqdm bar on ``file`` (stderr when None), or None for plain lines.
+
+    ``bar=None`` opens one when tqdm is installed and the stream is a terminal
+    (or a Jupyter kernel); True forces it (tqdm required), False forbids it.
+    """
+    tqdm = _tqdm()
+    stream = sys.stderr if file is None else file
+    if bar is None:
+        terminal = bool(getattr(stream, "isatty", lambda: False)())
+        notebook = file is None and "ipykernel" in sys.modules
+        bar = tqdm is not None and (terminal or notebook)
+    elif bar and tqdm is None:
+        raise ImportError("A progress bar needs tqdm: pip install tqdm")
+    if not bar:
+        return None
+    return tqdm(total=total, desc=desc, unit=unit, file=stream, leave=True, dynamic_ncols=True)
+
+
+class _Reporter:
+    """What the progress reporters share: the stream, closing, the context manager."""
+
+    @property
+    def _stream(self):
+        return sys.stderr if self.file is None else self.file
+
+    def close(self):
+        """Finish the bar (a no-op for plain lines, and when already closed)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+        return False
+
+
+class EpochProgress(_Reporter):
     """Report training progress, one history record at a time.
 
     A tqdm bar over the epochs, with the monitored loss and the current sparsity
@@ -69,22 +110,7 @@ class EpochProgress:
         self.total = total
         self.verbose = verbose
         self.file = file
-        tqdm = _tqdm()
-        stream = sys.stderr if file is None else file
-        if bar is None:
-            terminal = bool(getattr(stream, "isatty", lambda: False)())
-            notebook = file is None and "ipykernel" in sys.modules
-            bar = tqdm is not None and (terminal or notebook)
-        elif bar and tqdm is None:
-            raise ImportError("A progress bar needs tqdm: pip install tqdm")
-        self._bar = None
-        if bar:
-            self._bar = tqdm(total=total, desc="DASH", unit="epoch", file=stream, leave=True,
-                             dynamic_ncols=True)
-
-    @property
-    def _stream(self):
-        return sys.stderr if self.file is None else self.file
+        self._bar = _open_bar(total, "DASH", "epoch", file, bar)
 
     def __call__(self, record):
         if self._bar is None:
@@ -100,19 +126,6 @@ class EpochProgress:
         if self.verbose >= 2:
             self._bar.write(format_record(record), file=self._stream)
 
-    def close(self):
-        """Finish the bar (a no-op for plain lines, and when already closed)."""
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-        return False
-
 
 def epoch_progress(verbose, total, *, file=None):
     """Context manager yielding a reporter for ``train(progress=...)``, or None when quiet.
@@ -127,3 +140,45 @@ def epoch_progress(verbose, total, *, file=None):
     if not verbose:
         return contextlib.nullcontext(None)
     return EpochProgress(total, verbose=verbose, file=file)
+
+
+class MemberProgress(_Reporter):
+    """Report the members of an ensemble as they finish fitting.
+
+    The same display rules as :class:`EpochProgress` (a tqdm bar on a terminal
+    or in Jupyter, plain lines otherwise); with ``verbose >= 2`` the bar also
+    prints one line per member.  Call it with the index of the member that
+    finished and its fit time in seconds.
+
+    Examples
+    --------
+    >>> import io
+    >>> from skdash._progress import MemberProgress
+    >>> out = io.StringIO()
+    >>> with MemberProgress(3, file=out) as progress:
+    ...     progress(0, 1.25)
+    >>> print(out.getvalue().strip())
+    member    1/3 fitted in 1.2 s
+    """
+
+    def __init__(self, total, *, verbose=1, file=None, bar=None):
+        self.total = total
+        self.verbose = verbose
+        self.file = file
+        self._bar = _open_bar(total, "members", "fit", file, bar)
+
+    def __call__(self, index, seconds):
+        line = f"member {index + 1:4d}/{self.total} fitted in {seconds:.1f} s"
+        if self._bar is None:
+            print(line, file=self._stream, flush=True)
+            return
+        self._bar.update(1)
+        if self.verbose >= 2:
+            self._bar.write(line, file=self._stream)
+
+
+def member_progress(verbose, total, *, file=None):
+    """Context manager yielding a :class:`MemberProgress`, or None when ``verbose`` is 0."""
+    if not verbose:
+        return contextlib.nullcontext(None)
+    return MemberProgress(total, verbose=verbose, file=file)

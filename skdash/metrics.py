@@ -24,7 +24,10 @@ placed into a matrix with :func:`edges_to_matrix`, using the ``gene_names``
 keyword or, when it is not given, the genes of a DataFrame reference.
 
 The scores themselves are computed by :mod:`sklearn.metrics`.
-:func:`forecast_mse` scores a fitted model's dynamics instead of its network.
+:func:`forecast_mse` scores a fitted model's dynamics instead of its network;
+:func:`confidence_calibration` and :func:`expected_calibration_error` compare
+edge confidences (e.g. ``StabilitySelection.confidence_``) with how often the
+edges are true.
 """
 
 import numbers
@@ -45,10 +48,12 @@ from sklearn.utils.validation import check_is_fitted
 from ._messages import shown_names
 
 __all__ = [
+    "confidence_calibration",
     "early_precision",
     "edge_aupr",
     "edge_auroc",
     "edges_to_matrix",
+    "expected_calibration_error",
     "forecast_mse",
     "network_scores",
     "structure_balanced_accuracy",
@@ -778,3 +783,107 @@ def forecast_mse(estimator, X, *, t=None, trajectory=None):
     check_is_fitted(estimator)
     observed, forecast, _ = estimator._one_step_forecasts(X, t, trajectory)
     return float(mean_squared_error(observed, forecast))
+
+
+# --------------------------------------------------------------------------
+# Calibration of edge confidences
+# --------------------------------------------------------------------------
+def _check_n_bins(n_bins):
+    if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer; got {n_bins!r}.")
+
+
+def confidence_calibration(true_network, confidence, *, n_bins=10, gene_names=None):
+    """Observed precision of the gene pairs against their confidence, in bins.
+
+    Off-diagonal pairs are grouped into ``n_bins`` equal-width confidence bins
+    on [0, 1] (the last one closed); in each non-empty bin the precision is the
+    fraction of its pairs that are true edges.  A calibrated confidence has a
+    precision close to the mean confidence in every bin.
+
+    Parameters
+    ----------
+    true_network : array-like, sparse matrix or DataFrame of shape (n_genes, n_genes)
+        Reference network, rows = regulators, columns = targets; nonzero = edge.
+    confidence : array-like or DataFrame of shape (n_genes, n_genes)
+        Confidence of each pair, in [0, 1] (e.g. ``StabilitySelection.confidence_``).
+    n_bins : int, default=10
+        Number of equal-width bins.
+    gene_names : sequence of str, default=None
+        Order of the genes of ``true_network``, to place an edge list.
+
+    Returns
+    -------
+    table : DataFrame
+        One row per non-empty bin: ``bin_low``, ``bin_high``, ``n_pairs``,
+        ``mean_confidence``, ``precision``.
+
+    See Also
+    --------
+    expected_calibration_error : The table summed into one number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdash.metrics import confidence_calibration
+    >>> true_network = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]])
+    >>> confidence = np.array([[1.0, 0.9, 0.1], [0.0, 1.0, 0.2], [0.0, 0.95, 1.0]])
+    >>> confidence_calibration(true_network, confidence, n_bins=2)[["n_pairs", "precision"]].values.tolist()
+    [[4.0, 0.25], [2.0, 0.5]]
+    """
+    _check_n_bins(n_bins)
+    reference, values = _prepare(true_network, confidence, "confidence", gene_names)
+    y_true, y_confidence = _off_diagonal(reference), _off_diagonal(values)
+    if np.any((y_confidence < 0) | (y_confidence > 1)):
+        raise ValueError(
+            f"confidence must lie in [0, 1]; got values from {y_confidence.min():.4g} to {y_confidence.max():.4g}."
+        )
+    # the small offset keeps values such as 7/10 in the bin that starts at 0.7
+    bins = np.minimum(np.floor(y_confidence * n_bins + 1e-9).astype(int), n_bins - 1)
+    frame = pd.DataFrame({"bin": bins, "confidence": y_confidence, "edge": y_true.astype(float)})
+    table = frame.groupby("bin").agg(n_pairs=("edge", "size"), mean_confidence=("confidence", "mean"),
+                                     precision=("edge", "mean"))
+    table.insert(0, "bin_high", (table.index + 1) / n_bins)
+    table.insert(0, "bin_low", table.index / n_bins)
+    table["n_pairs"] = table["n_pairs"].astype(float)
+    return table.reset_index(drop=True)
+
+
+def expected_calibration_error(true_network, confidence, *, n_bins=10, gene_names=None):
+    """Expected calibration error of edge confidences.
+
+    The mean over off-diagonal pairs of ``|precision - mean confidence|`` of
+    their bin (see :func:`confidence_calibration`): 0 for a calibrated
+    confidence.  Most pairs of a sparse network have a low confidence and are
+    non-edges, so this average is dominated by the lowest bin; read it beside
+    the calibration table.
+
+    Parameters
+    ----------
+    true_network : array-like, sparse matrix or DataFrame of shape (n_genes, n_genes)
+        Reference network; nonzero = edge.
+    confidence : array-like or DataFrame of shape (n_genes, n_genes)
+        Confidence of each pair, in [0, 1].
+    n_bins : int, default=10
+        Number of equal-width bins.
+    gene_names : sequence of str, default=None
+        Order of the genes of ``true_network``, to place an edge list.
+
+    Returns
+    -------
+    error : float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdash.metrics import expected_calibration_error
+    >>> true_network = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]])
+    >>> confidence = np.array([[1.0, 0.9, 0.1], [0.0, 1.0, 0.2], [0.0, 0.95, 1.0]])
+    >>> # 4/6 * |0.25 - 0.075| + 2/6 * |0.5 - 0.925|
+    >>> round(expected_calibration_error(true_network, confidence, n_bins=2), 4)
+    0.2583
+    """
+    table = confidence_calibration(true_network, confidence, n_bins=n_bins, gene_names=gene_names)
+    weights = table["n_pairs"] / table["n_pairs"].sum()
+    return float(np.sum(weights * np.abs(table["precision"] - table["mean_confidence"])))

@@ -6,6 +6,10 @@
   checkpoint that was kept.
 - :func:`plot_trajectories`: observed snapshots against the model's
   simulation from each trajectory's first snapshot.
+- :func:`plot_confidence`: the most stable edges of a fitted
+  :class:`~skdash.StabilitySelection`, coloured by confidence.
+- :func:`plot_calibration`: observed precision of edges against their
+  confidence.
 
 Every function draws on ``ax`` (a new figure when ``ax`` is None) and returns
 the Axes.  matplotlib is imported only when a function is called; install it
@@ -18,7 +22,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["plot_network", "plot_pruning_path", "plot_trajectories"]
+__all__ = ["plot_calibration", "plot_confidence", "plot_network", "plot_pruning_path", "plot_trajectories"]
 
 #: Gene labels are drawn only up to this many genes on an axis.
 MAX_LABELS = 60
@@ -381,4 +385,141 @@ def plot_trajectories(estimator, X, t, trajectory=None, *, genes=None, trajector
     ax.set_xlabel("time")
     ax.set_ylabel("expression")
     ax.set_title("Observed (points) and simulated from the first snapshot (lines)", fontsize="medium")
+    return ax
+
+
+def plot_confidence(stability, *, top_k=50, ax=None, cmap="viridis"):
+    """Heatmap of the most stable edges, coloured by their confidence.
+
+    Parameters
+    ----------
+    stability : StabilitySelection
+        A fitted :class:`~skdash.StabilitySelection` (uses ``confidence_``,
+        ``edge_scores_`` and ``network_``).
+    top_k : int or None, default=50
+        Draw the ``top_k`` off-diagonal pairs ranked highest by ``edge_scores_``
+        among those with a nonzero confidence (None: all of them).  Only the
+        genes they join are shown.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+    cmap : str or Colormap, default="viridis"
+        Colormap for the confidence, on a fixed [0, 1] scale.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        With one image (blank where a pair is not drawn) and, when at most
+        ``MAX_LABELS`` genes are shown on each axis, the sign of the mean
+        effect (+ or -) written in each coloured cell.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skdash import DASHRegulatoryEstimator, StabilitySelection
+    >>> from skdash.plotting import plot_confidence
+    >>> X = np.random.default_rng(0).uniform(0.2, 0.8, size=(30, 4))
+    >>> base = DASHRegulatoryEstimator(hidden_units=4, max_epochs=3, n_threads=1)
+    >>> stability = StabilitySelection(base, n_estimators=2, random_state=0).fit(
+    ...     X, t=np.tile(np.arange(5.0), 6), trajectory=np.repeat(np.arange(6), 5))
+    >>> ax = plot_confidence(stability, top_k=5)
+    >>> ax.images[0].get_clim()
+    (0.0, 1.0)
+    """
+    from ._stability import StabilitySelection
+
+    if not isinstance(stability, StabilitySelection):
+        raise TypeError(f"Expected a fitted StabilitySelection; got {type(stability).__name__}.")
+    check_is_fitted(stability, ["confidence_", "edge_scores_", "network_"])
+    _check_top_k(top_k)
+    genes = _gene_names(stability)
+    confidence = np.asarray(stability.confidence_, dtype=float)
+    candidates = (confidence > 0) & ~np.eye(confidence.shape[0], dtype=bool)
+    regulators, targets = np.nonzero(candidates)
+    order = np.argsort(-stability.edge_scores_[regulators, targets], kind="stable")[:top_k]
+    regulators, targets = regulators[order], targets[order]
+    rows, columns = np.unique(regulators), np.unique(targets)
+    row, column = {g: i for i, g in enumerate(rows)}, {g: i for i, g in enumerate(columns)}
+    matrix = np.full((rows.size, columns.size), np.nan)
+    for regulator, target in zip(regulators, targets):
+        matrix[row[regulator], column[target]] = confidence[regulator, target]
+
+    ax = _axes(ax, (7, 6))
+    image = ax.imshow(np.ma.masked_invalid(matrix), cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto",
+                      interpolation="nearest")
+    ax.figure.colorbar(image, ax=ax, label="confidence (fraction of refits with the edge)")
+    labelled = rows.size <= MAX_LABELS and columns.size <= MAX_LABELS
+    for axis_genes, setter in ((columns, ax.set_xticks), (rows, ax.set_yticks)):
+        if labelled:
+            setter(np.arange(axis_genes.size), [genes[g] for g in axis_genes], fontsize="small")
+        else:
+            setter([])
+    if labelled:
+        for regulator, target in zip(regulators, targets):
+            value = confidence[regulator, target]
+            ax.text(column[target], row[regulator], "+" if stability.network_[regulator, target] >= 0 else "-",
+                    ha="center", va="center", fontsize="small", color="k" if value > 0.6 else "w")
+    ax.tick_params(axis="x", labelrotation=90)
+    ax.set_xlabel("target")
+    ax.set_ylabel("regulator")
+    ax.set_title(f"Edge confidence: top {len(order)} pairs (sign of the mean effect)")
+    return ax
+
+
+def plot_calibration(confidence, true_network, *, n_bins=10, gene_names=None, ax=None):
+    """Observed precision of edges against their confidence (a reliability diagram).
+
+    Parameters
+    ----------
+    confidence : StabilitySelection, array-like or DataFrame of shape (n_genes, n_genes)
+        A fitted :class:`~skdash.StabilitySelection` (its ``confidence_``) or a
+        matrix of confidences in [0, 1].
+    true_network : array-like, sparse matrix or DataFrame of shape (n_genes, n_genes)
+        Reference network; nonzero = edge.
+    n_bins : int, default=10
+        Number of equal-width confidence bins (see
+        :func:`skdash.metrics.confidence_calibration`).
+    gene_names : sequence of str, default=None
+        Passed to :func:`~skdash.metrics.confidence_calibration`.
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure when None.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        With the diagonal of perfect calibration, one point per non-empty bin
+        (precision against mean confidence, annotated with its number of
+        pairs) and the expected calibration error in the title.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skdash.plotting import plot_calibration
+    >>> true_network = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]])
+    >>> confidence = np.array([[1.0, 0.9, 0.1], [0.0, 1.0, 0.2], [0.0, 0.95, 1.0]])
+    >>> ax = plot_calibration(confidence, true_network, n_bins=2)
+    >>> ax.lines[1].get_ydata().tolist()
+    [0.25, 0.5]
+    """
+    from .metrics import confidence_calibration, expected_calibration_error
+
+    if hasattr(confidence, "get_network") and hasattr(confidence, "fit"):
+        check_is_fitted(confidence, ["confidence_"])
+        confidence = confidence.confidence_
+    table = confidence_calibration(true_network, confidence, n_bins=n_bins, gene_names=gene_names)
+    error = expected_calibration_error(true_network, confidence, n_bins=n_bins, gene_names=gene_names)
+    ax = _axes(ax, (5, 5))
+    ax.plot([0, 1], [0, 1], "--", color="0.6", label="calibrated")
+    ax.plot(table["mean_confidence"], table["precision"], "o-", color="C0", label="observed")
+    for x, y, n in zip(table["mean_confidence"], table["precision"], table["n_pairs"]):
+        ax.annotate(f"{int(n)}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize="x-small")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("confidence (mean in bin)")
+    ax.set_ylabel("precision (fraction of true edges)")
+    ax.set_title(f"Calibration: ECE {error:.3f} (numbers: pairs per bin)")
+    ax.legend(fontsize="small", loc="upper left")
     return ax

@@ -512,15 +512,48 @@ def test_weight_sparsity_errors():
 
 
 # --------------------------------------------------------------------------
+# Calibration of edge confidences
+# --------------------------------------------------------------------------
+def test_calibration_table_and_error():
+    from skdash.metrics import confidence_calibration, expected_calibration_error
+    true_network = np.array([[0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [1, 0, 0, 0]])
+    confidence = np.where(true_network, 0.75, 0.25)
+    confidence[0, 2] = 0.75  # one confident non-edge
+    np.fill_diagonal(confidence, 1.0)  # ignored
+    table = confidence_calibration(true_network, confidence, n_bins=4)
+    assert table["bin_low"].tolist() == [0.25, 0.75] and table["n_pairs"].tolist() == [7, 5]
+    np.testing.assert_allclose(table["precision"], [0.0, 0.8])
+    # 7/12 * 0.25 + 5/12 * 0.05
+    assert expected_calibration_error(true_network, confidence, n_bins=4) == pytest.approx(0.1666667)
+    # a confidence equal to the edge indicator is perfectly calibrated
+    assert expected_calibration_error(true_network, true_network.astype(float)) == 0.0
+    # 1.0 falls in the last (closed) bin
+    assert confidence_calibration(true_network, np.ones((4, 4)), n_bins=2)["bin_low"].tolist() == [0.5]
+
+
+def test_calibration_errors():
+    from skdash.metrics import confidence_calibration
+    true_network = np.eye(3, k=1)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        confidence_calibration(true_network, -np.ones((3, 3)))
+    with pytest.raises(ValueError, match="n_bins"):
+        confidence_calibration(true_network, np.zeros((3, 3)), n_bins=1.5)
+    with pytest.raises(ValueError, match="shape"):
+        confidence_calibration(true_network, np.zeros((2, 2)))
+
+
+# --------------------------------------------------------------------------
 # Module hygiene
 # --------------------------------------------------------------------------
 def test_public_api_and_docstring_examples():
     assert sorted(metrics.__all__) == sorted(
         [
+            "confidence_calibration",
             "early_precision",
             "edge_aupr",
             "edge_auroc",
             "edges_to_matrix",
+            "expected_calibration_error",
             "forecast_mse",
             "network_scores",
             "structure_balanced_accuracy",

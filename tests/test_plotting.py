@@ -174,3 +174,51 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)  # makes the import fail
     with pytest.raises(ImportError, match=r"pip install 'skdash\[plot\]'"):
         plot_network(EDGES)
+
+
+# --------------------------------------------------------------------------
+# plot_confidence and plot_calibration (StabilitySelection)
+# --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def stability(toy):
+    from skdash import StabilitySelection
+    X = pd.DataFrame(toy.X, columns=toy.gene_names)
+    base = DASHRegulatoryEstimator(prior=toy.prior, **{**FAST, "max_epochs": 5, "sparsity": 0.5, "n_threads": 1})
+    return StabilitySelection(base, n_estimators=3, random_state=0).fit(X, t=toy.t, trajectory=toy.trajectory)
+
+
+def test_confidence_heatmap(stability):
+    from skdash.plotting import plot_confidence
+    ax = plot_confidence(stability, top_k=5)
+    image = ax.images[0].get_array()
+    assert np.ma.count(image) == 5
+    confidence = stability.confidence_.copy()
+    np.fill_diagonal(confidence, 0)
+    # the 5 drawn cells are the 5 best-ranked pairs, whose confidences are the highest
+    assert sorted(np.ma.compressed(image), reverse=True) == sorted(confidence.ravel(), reverse=True)[:5]
+    assert ax.images[0].get_clim() == (0.0, 1.0)
+    assert {t.get_text() for t in ax.texts} <= {"+", "-"} and len(ax.texts) == 5
+    rows = [label.get_text() for label in ax.get_yticklabels()]
+    assert set(rows) <= set(stability.feature_names_in_)
+
+
+def test_confidence_heatmap_rejects_a_plain_estimator(fitted):
+    from skdash.plotting import plot_confidence
+    with pytest.raises(TypeError, match="StabilitySelection"):
+        plot_confidence(fitted[0])
+
+
+def test_calibration_plot(stability, toy):
+    from skdash.metrics import confidence_calibration, expected_calibration_error
+    from skdash.plotting import plot_calibration
+    ax = plot_calibration(stability, toy.network, n_bins=4)
+    table = confidence_calibration(toy.network, stability.confidence_, n_bins=4)
+    observed = ax.lines[1]
+    np.testing.assert_allclose(observed.get_xdata(), table["mean_confidence"])
+    np.testing.assert_allclose(observed.get_ydata(), table["precision"])
+    assert f"{expected_calibration_error(toy.network, stability.confidence_, n_bins=4):.3f}" in ax.get_title()
+    assert table["n_pairs"].sum() == toy.X.shape[1] * (toy.X.shape[1] - 1)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        plot_calibration(2 * np.ones((3, 3)), np.eye(3, k=1))
+    with pytest.raises(ValueError, match="n_bins"):
+        plot_calibration(stability, toy.network, n_bins=0)
