@@ -38,10 +38,16 @@ def simulation_reference(X, t, trajectory):
     state of each trajectory and the longest time span of a trajectory.
     """
     times, codes = check_time_axis(X.shape[0], t, trajectory)
+    by_trajectory = pd.Series(times).groupby(codes)
+    spans = by_trajectory.max() - by_trajectory.min()
+    return X.min(axis=0), X.max(axis=0), first_states(X, t, trajectory), float(spans.max())
+
+
+def first_states(X, t, trajectory):
+    """The earliest row of each trajectory of ``X``, in order of first appearance."""
+    times, codes = check_time_axis(X.shape[0], t, trajectory)
     order = np.lexsort((times, codes))
-    first = order[np.r_[True, codes[order][1:] != codes[order][:-1]]]
-    spans = pd.Series(times).groupby(codes).agg(lambda column: column.max() - column.min())
-    return X.min(axis=0), X.max(axis=0), X[first].copy(), float(spans.max())
+    return X[order[np.r_[True, codes[order][1:] != codes[order][:-1]]]].copy()
 
 
 def _fitted_reference(estimator, name):
@@ -168,7 +174,7 @@ def initial_states(estimator, X=None, t=None, trajectory=None):
         return _fitted_reference(estimator, "initial_states_")
     X = estimator._check_fitted_X(X)
     if t is not None or trajectory is not None:
-        X = simulation_reference(X, t, trajectory)[2]
+        X = first_states(X, t, trajectory)
     return X
 
 
