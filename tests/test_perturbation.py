@@ -5,9 +5,11 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 
 from skdash import DASHRegulatoryEstimator, load_model, save_model
+from skdash._integrate import fixed_step_rk4
 from skdash._perturbation import effects_over_members
 
 from .conftest import FAST, TOY_TIMES, make_toy_system
@@ -212,3 +214,15 @@ def test_effects_over_members_give_mean_and_spread(fitted):
     np.testing.assert_allclose(spread.to_numpy(), np.abs(a - b) / 2, atol=1e-12)
     with pytest.raises(ValueError, match="explicit initial states"):
         effects_over_members([fitted], None)
+
+
+def test_the_training_solver_does_not_take_held_genes(fitted):
+    field = copy.deepcopy(fitted.module_)
+    x0 = torch.full((2, len(NAMES)), 0.5)
+    held = torch.zeros(len(NAMES), dtype=torch.bool)
+    with pytest.raises(NotImplementedError, match="only without gradients"):
+        fixed_step_rk4(field, x0, torch.full((1, 1), 0.1), 2, held)
+    with torch.no_grad():
+        free = fixed_step_rk4(field, x0, torch.full((1, 1), 0.1), 2)
+        same = fixed_step_rk4(field, x0, torch.full((1, 1), 0.1), 2, held)  # nothing held: same solve
+    torch.testing.assert_close(same, free, rtol=0, atol=0)
