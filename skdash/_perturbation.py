@@ -237,7 +237,8 @@ def effects_over_members(estimators, X, **kwargs):
 
     For an ensemble (e.g. the members of a stability selection).  ``X`` is
     required: each member stores the initial states of its own training rows,
-    so only explicit states make the members answer the same question.
+    so only explicit states make the members answer the same question (and
+    ``horizon`` too, when the members saw trajectories of different spans).
 
     Returns
     -------
@@ -249,6 +250,11 @@ def effects_over_members(estimators, X, **kwargs):
         raise ValueError("effects_over_members needs at least one fitted estimator.")
     if X is None:
         raise ValueError("effects_over_members needs explicit initial states X shared by all members.")
+    if kwargs.get("horizon") is None:
+        spans = {float(_fitted_reference(member, "longest_span_")) for member in estimators}
+        if len(spans) > 1:
+            raise ValueError(f"The members saw trajectories of different spans ({sorted(spans)}), so their "
+                             "default horizons differ: pass horizon.")
     frames = [perturbation_effects(member, X, **kwargs) for member in estimators]
     for frame in frames[1:]:
         if not (frame.index.equals(frames[0].index) and frame.columns.equals(frames[0].columns)):

@@ -214,6 +214,14 @@ def test_effects_over_members_give_mean_and_spread(fitted):
     np.testing.assert_allclose(spread.to_numpy(), np.abs(a - b) / 2, atol=1e-12)
     with pytest.raises(ValueError, match="explicit initial states"):
         effects_over_members([fitted], None)
+    shorter = copy.deepcopy(other)
+    shorter.longest_span_ = 3.0
+    with pytest.raises(ValueError, match="pass horizon"):
+        effects_over_members([fitted, shorter], states)
+    mean, _ = effects_over_members([fitted, shorter], states, genes=["G0"], horizon=3.0)
+    expected = (fitted.perturbation_effects(states, genes=["G0"], horizon=3.0)
+                + other.perturbation_effects(states, genes=["G0"], horizon=3.0)) / 2
+    pd.testing.assert_frame_equal(mean, expected, atol=1e-12)
 
 
 def test_the_training_solver_does_not_take_held_genes(fitted):
