@@ -89,7 +89,7 @@ def _write_cli_help():
     os.makedirs(_CLI_HELP, exist_ok=True)
     path = os.pathsep.join(filter(None, [_ROOT, os.environ.get("PYTHONPATH")]))
     env = dict(os.environ, COLUMNS="88", PYTHONPATH=path)
-    for name, arguments in (("skdash", []), ("demo", ["demo"]), ("fit", ["fit"])):
+    for name, arguments in (("skdash", []), ("demo", ["demo"]), ("fit", ["fit"]), ("perturb", ["perturb"])):
         result = subprocess.run([sys.executable, "-m", "skdash", *arguments, "--help"], env=env,
                                 capture_output=True, text=True, check=True)
         with open(os.path.join(_CLI_HELP, f"{name}.txt"), "w", encoding="utf-8") as handle:

@@ -25,6 +25,8 @@ from ._dash import DashPruner, PriorKnowledge, PruningSchedule
 from ._data import (_user_stacklevel, align_to_fitted_genes, canonical_trajectory_codes, check_expression_scale,
                     check_time_axis, split_transitions, transitions_from_time_axis)
 from ._integrate import SOLVERS, integrate_trajectories, integrate_transitions
+from ._perturbation import (check_clamp, clamped_states, influence_from_effects, perturbation_effects,
+                            simulation_reference)
 from ._phoenix import PRUNABLE, PhoenixField
 from ._prior import align_gene_matrix, has_edges, to_torch
 from ._progress import epoch_progress
@@ -196,6 +198,13 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Epoch of the restored checkpoint.
     module_ : torch.nn.Module
         The fitted PHOENIX vector field.
+    expression_min_, expression_max_ : ndarray of shape (n_genes,)
+        Per-gene range of X in fit: the levels ``simulate(clamp=...)`` accepts (and 0).
+    initial_states_ : ndarray of shape (n_trajectories, n_genes)
+        First state of each training trajectory, the default starts of
+        :meth:`perturbation_effects`.
+    longest_span_ : float
+        Longest time span of a training trajectory, its default horizon.
     forecast_skill_ : float
         Skill of the one-step forecasts of the held-out transitions (of the
         training transitions when ``validation_fraction=0``): 1 - MSE / MSE of
@@ -511,6 +520,9 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self.module_ = field
         self._time_axis_in_fit = t is not None or trajectory is not None
         self._read_out()
+        # for simulate(clamp=...) and perturbation_effects: ranges, start states, horizon
+        self.expression_min_, self.expression_max_, self.initial_states_, self.longest_span_ = \
+            simulation_reference(X, t, trajectory)
         self._check_reliability(train_set, validation_set if len(validation_set) else train_set)
         return self
 
@@ -635,7 +647,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
                                              **self._solver_kwargs(fitted=True))
         return X[ends], forecast.cpu().double().numpy(), ends
 
-    def simulate(self, x0, t):
+    def simulate(self, x0, t, clamp=None):
         """Integrate the fitted model from initial states over a time grid.
 
         Parameters
@@ -646,6 +658,12 @@ class DASHRegulatoryEstimator(BaseEstimator):
         t : array-like of shape (n_times,)
             Strictly increasing times, in the unit given to fit; ``t[0]`` is the
             time of ``x0``.
+        clamp : dict or Series, default=None
+            Genes (names from ``feature_names_in_`` or integer column indices)
+            held at a level for the whole trajectory: they start there and their
+            rate of change is zero.  0 is a knockout (always allowed, even below
+            the training minimum); any other level must lie in the gene's range
+            seen in training (``expression_min_`` to ``expression_max_``).
 
         Returns
         -------
@@ -661,9 +679,13 @@ class DASHRegulatoryEstimator(BaseEstimator):
             raise ValueError("t must be a 1-D array of finite times.")
         if np.any(np.diff(times) <= 0):
             raise ValueError("t must be strictly increasing.")
+        held = None
+        if clamp is not None:
+            x0, held = clamped_states(x0, *check_clamp(self, clamp))
+            held = torch.as_tensor(held[0], device=self.device)
         with torch.no_grad(), torch_threads(self._threads()):
             states = integrate_trajectories(self.module_, self._tensor(x0), self._tensor(times / self.time_scale_),
-                                            **self._solver_kwargs(fitted=True))
+                                            held=held, **self._solver_kwargs(fitted=True))
         states = states.cpu().double().numpy().transpose(1, 0, 2)
         if caller_order is not None:
             states = states[..., caller_order]
@@ -713,3 +735,74 @@ class DASHRegulatoryEstimator(BaseEstimator):
             "target": names[targets[order]],
             "weight": weights[order],
         }).reset_index(drop=True)
+
+    # ------------------------------------------------------------------ in-silico perturbation
+    def perturbation_effects(self, X=None, *, genes=None, value=0.0, horizon=None, t=None, trajectory=None):
+        """Predicted shift of every gene when each of ``genes`` is clamped (knocked out or forced).
+
+        For each perturbed gene, the model is simulated from every initial state
+        with that gene held at ``value``, and compared at ``horizon`` with the
+        unperturbed simulation from the same states.  All perturbations and
+        states are solved as one stacked batch.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_states, n_genes), default=None
+            Initial states.  With ``t`` or ``trajectory``, the earliest row of
+            each trajectory is used.  Default: the first state of every
+            training trajectory (``initial_states_``).
+        genes : list of str or int, default=None
+            Genes to perturb, one at a time (names or column indices).  Default: all.
+        value : float or array-like of shape (n_perturbed,), default=0.0
+            Level each gene is held at: 0 is a knockout; other levels must lie
+            in the gene's training range.
+        horizon : float, default=None
+            Time after the start (in fit's unit) at which shifts are read.
+            Default: the longest trajectory span seen in training (``longest_span_``).
+        t, trajectory : array-like of shape (n_states,), default=None
+            Time axis of ``X``, as in :meth:`fit`.
+
+        Returns
+        -------
+        effects : DataFrame of shape (n_perturbed, n_genes)
+            Mean over initial states of the perturbed minus the unperturbed
+            level at ``horizon``; index perturbed genes, columns targets.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdash import DASHRegulatoryEstimator
+        >>> X = np.random.default_rng(0).uniform(0.2, 0.8, size=(30, 4))
+        >>> est = DASHRegulatoryEstimator(hidden_units=4, max_epochs=3, sparsity=0.0, random_state=0)
+        >>> est = est.fit(X, t=np.tile(np.arange(5.0), 6), trajectory=np.repeat(np.arange(6), 5))
+        >>> est.perturbation_effects(genes=[0, 2]).shape
+        (2, 4)
+        """
+        check_is_fitted(self)
+        return perturbation_effects(self, X, genes=genes, value=value, horizon=horizon, t=t,
+                                    trajectory=trajectory)
+
+    def gene_influence(self, X=None, *, genes=None, value=0.0, horizon=None, t=None, trajectory=None):
+        """Genes ranked by their total predicted downstream effect when perturbed.
+
+        The influence of a gene is the sum over the other genes of the absolute
+        shifts from :meth:`perturbation_effects` (same parameters).
+
+        Returns
+        -------
+        influence : Series
+            Indexed by gene, largest influence first.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdash import DASHRegulatoryEstimator
+        >>> X = np.random.default_rng(0).uniform(0.2, 0.8, size=(30, 4))
+        >>> est = DASHRegulatoryEstimator(hidden_units=4, max_epochs=3, sparsity=0.0, random_state=0)
+        >>> est = est.fit(X, t=np.tile(np.arange(5.0), 6), trajectory=np.repeat(np.arange(6), 5))
+        >>> influence = est.gene_influence()
+        >>> len(influence), bool(influence.is_monotonic_decreasing)
+        (4, True)
+        """
+        return influence_from_effects(self.perturbation_effects(X, genes=genes, value=value, horizon=horizon,
+                                                                t=t, trajectory=trajectory))

@@ -153,14 +153,27 @@ def _add(totals, gradients):
     return {name: totals[name] + value for name, value in gradients.items()}
 
 
-def fixed_step_rk4(field, x0, step, n_steps):
-    """RK4 end states; differentiable in the parameters and ``x0`` when gradients are enabled."""
+def _held_rates(field, held):
+    """ReLU(v), zero for the genes ``held`` (bool, (n_genes,) or (batch, n_genes)) fixed."""
+    rate = torch.relu(field.gene_multipliers)
+    return rate if held is None else torch.where(held, torch.zeros((), dtype=rate.dtype), rate)
+
+
+def fixed_step_rk4(field, x0, step, n_steps, held=None):
+    """RK4 end states; differentiable in the parameters and ``x0`` when gradients are enabled.
+
+    ``held`` (bool tensor of shape (n_genes,) or (batch, n_genes)) marks genes
+    whose rate is zero, so they keep their value in ``x0`` exactly (in-silico
+    clamps; never used in training, so the taped path does not take it).
+    """
     if step.requires_grad:
         raise NotImplementedError("The fixed-step solver does not differentiate with respect to the step.")
     if torch.is_grad_enabled() and (x0.requires_grad or any(p.requires_grad for p in field.parameters())):
+        if held is not None:
+            raise NotImplementedError("Held (clamped) genes are supported only without gradients.")
         return _TapedRK4.apply(x0, step, n_steps, field, *field.parameters())
     with torch.no_grad():
-        rate, sizes, x = torch.relu(field.gene_multipliers), _StepSizes(step), x0
+        rate, sizes, x = _held_rates(field, held), _StepSizes(step), x0
         for _ in range(n_steps):
             x = _rk4_step(field, x, rate, sizes)
     return x
@@ -205,17 +218,22 @@ def integrate_transitions(field, x0, dt, *, solver="rk4", max_step=1.5, rtol=1e-
     return _adaptive_solve(rescaled, x0, unit, solver, rtol, atol)[-1]
 
 
-def integrate_trajectories(field, x0, times, *, solver="rk4", max_step=1.5, rtol=1e-5, atol=1e-7):
-    """States at every time of an increasing grid, shape (n_times, n_starts, n_genes)."""
+def integrate_trajectories(field, x0, times, *, solver="rk4", max_step=1.5, rtol=1e-5, atol=1e-7, held=None):
+    """States at every time of an increasing grid, shape (n_times, n_starts, n_genes).
+
+    ``held``: optional bool tensor of shape (n_genes,) or (n_starts, n_genes);
+    those genes get dx/dt = 0 and stay at their value in ``x0`` (a clamp).
+    """
     if solver == "rk4":
         states = [x0]
         for interval in torch.diff(times).tolist():
             n_steps = n_fixed_steps(field, interval, max_step)
             step = torch.full((1, 1), interval / n_steps, dtype=x0.dtype, device=x0.device)
-            states.append(fixed_step_rk4(field, states[-1], step, n_steps))
+            states.append(fixed_step_rk4(field, states[-1], step, n_steps, held))
         return torch.stack(states)
 
     def autonomous(t, x):
-        return field(x)
+        rates = field(x)
+        return rates if held is None else rates.masked_fill(held, 0.0)
 
     return _adaptive_solve(autonomous, x0, times, solver, rtol, atol)

@@ -3,7 +3,9 @@
 ``skdash demo`` fits DASH on a fresh SIM350 data set with the true prior and
 scores the network against the truth; ``skdash fit`` reads a long-format
 expression table (and optionally a prior) and writes the inferred network as a
-tab-separated edge list (regulator, target, weight).
+tab-separated edge list (regulator, target, weight), and with ``--save-model``
+the fitted model; ``skdash perturb`` loads such a model and predicts the
+effects of knockouts and forced expression.
 
 Exit status: 0 on success, 2 for a usage error or bad input (the message goes
 to standard error, without a traceback), 1 for an unexpected failure.
@@ -14,10 +16,13 @@ Examples
 
     $ skdash demo              # writes skdash-demo/network.tsv and skdash-demo/demo.png
     $ skdash fit expression.csv --prior prior.tsv --out network.tsv --verbose
+    $ skdash fit expression.csv --out network.tsv --save-model model.pt
+    $ skdash perturb model.pt --knockout G1,G2 --force G3=0.9 --out effects.tsv
 """
 
 import argparse
 import contextlib
+import pickle
 import re
 import sys
 import time
@@ -95,6 +100,59 @@ def _bounded(kind, low, high=None, *, open_high=False):
             raise argparse.ArgumentTypeError(f"expected a value >= {low}{bound}; got {text!r}")
         return value
     return parse
+
+
+def _gene_list(text):
+    genes = [gene.strip() for gene in text.split(",")]
+    if not all(genes):
+        raise argparse.ArgumentTypeError(f"expected gene names separated by commas, such as G1,G2; got {text!r}")
+    return genes
+
+
+def _forced_levels(text):
+    forced = []
+    for item in text.split(","):
+        gene, equals, level = item.partition("=")
+        try:
+            value = float(level)
+        except ValueError:
+            value = None
+        if not equals or not gene.strip() or value is None:
+            raise argparse.ArgumentTypeError(f"expected GENE=LEVEL pairs separated by commas, such as "
+                                             f"G1=0.9,G2=0.8; got {text!r}")
+        forced.append((gene.strip(), value))
+    return forced
+
+
+_PERTURB_EPILOG = """output: tab-separated table with columns perturbed, level, target, shift: the
+predicted mean shift of each target's level at the horizon when the perturbed
+gene is held at the level (0 = knockout), relative to the unperturbed model,
+from the first state of every training trajectory; for each perturbation the
+largest |shift| first ('-' writes to standard output).
+
+exit status: 0 success, 2 usage error or bad input, 1 unexpected failure.
+"""
+
+
+def _add_perturb_parser(commands):
+    perturb = commands.add_parser(
+        "perturb", help="predict the effects of knockouts and forced expression with a saved model",
+        description="Load a model written by 'skdash fit --save-model' and simulate each perturbation "
+                    "(one gene held at a level for the whole trajectory) from the first state of every "
+                    "training trajectory.",
+        epilog=_PERTURB_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    perturb.add_argument("model", metavar="MODEL", type=Path, help="model file from 'skdash fit --save-model'")
+    perturb.add_argument("--knockout", metavar="G1,G2", type=_gene_list, default=[],
+                         help="genes to knock out (held at 0), one at a time")
+    perturb.add_argument("--force", metavar="G=LEVEL,...", type=_forced_levels, default=[],
+                         help="genes to hold at a level inside the range seen in training, one at a time")
+    perturb.add_argument("--horizon", type=_bounded(float, 1e-12), default=None,
+                         help="time after the start at which shifts are read, in the unit of the fitted "
+                              "data (default: the longest trajectory span seen in training)")
+    perturb.add_argument("--out", metavar="EFFECTS.tsv", required=True,
+                         help="where to write the effects ('-': standard output)")
+    perturb.add_argument("--n-threads", type=_bounded(int, 1), default=None, help="torch threads")
 
 
 # --------------------------------------------------------------------------
@@ -193,6 +251,10 @@ def build_parser():
     fit.add_argument("--random-state", type=int, default=None, help="seed, for reproducible networks")
     fit.add_argument("-v", "--verbose", action="count", default=0,
                      help="report progress (-vv: one line per epoch as well)")
+    fit.add_argument("--save-model", metavar="MODEL", type=Path, default=None,
+                     help="also save the fitted model (weights-only format, see skdash.save_model), e.g. "
+                          "for 'skdash perturb'")
+    _add_perturb_parser(commands)
     parser.command_parsers = commands.choices  # for messages in the words of each command's flags
     return parser
 
@@ -344,6 +406,49 @@ def run_fit(args):
         n_edges = write_network(edges, args.out)
     if out is not None:
         _info(f"wrote {out} ({n_edges} edges)")
+    if args.save_model is not None:
+        from . import save_model
+
+        with _reported_as_bad_input(OSError):
+            save_model(estimator, args.save_model)
+        _info(f"wrote {args.save_model}")
+    return 0
+
+
+def run_perturb(args):
+    from . import load_model
+
+    perturbations = [(gene, 0.0) for gene in args.knockout] + list(args.force)
+    if not perturbations:
+        raise BadInput("nothing to perturb: give --knockout G1,G2 and/or --force G=LEVEL,...")
+    out = None if args.out == "-" else Path(args.out)
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        raise BadInput(f"cannot write the effects to '{out}': "
+                       + ("it is a folder" if out.is_dir() else f"the folder '{out.parent}' does not exist"))
+    try:
+        estimator = load_model(args.model, device="cpu")
+    except OSError as error:
+        raise BadInput(f"cannot read the model '{args.model}': {error}") from error
+    except (ValueError, RuntimeError, pickle.UnpicklingError) as error:  # what torch.load raises on other files
+        raise BadInput(f"'{args.model}' is not a skdash model file (written by 'skdash fit --save-model').") \
+            from error
+    if args.n_threads is not None:
+        estimator.set_params(n_threads=args.n_threads)
+    genes, levels = [gene for gene, _ in perturbations], [level for _, level in perturbations]
+    with _reported_as_bad_input(ValueError, TypeError, AttributeError):
+        effects = estimator.perturbation_effects(genes=genes, value=levels, horizon=args.horizon)
+    table = effects.rename_axis(index="perturbed", columns="target").stack().rename("shift").reset_index()
+    table.insert(1, "level", np.repeat(levels, effects.shape[1]))
+    order = np.lexsort((-table["shift"].abs().to_numpy(), np.repeat(np.arange(len(genes)), effects.shape[1])))
+    table = table.iloc[order]
+    with _reported_as_bad_input(OSError):
+        if out is None:
+            sys.stdout.write(table.to_csv(sep="\t", index=False))
+            sys.stdout.flush()
+        else:
+            table.to_csv(out, sep="\t", index=False)
+    if out is not None:
+        _info(f"wrote {out} ({len(genes)} perturbations x {effects.shape[1]} targets)")
     return 0
 
 
@@ -392,7 +497,7 @@ def main(argv=None):
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, usage errors
         return exit_.code if isinstance(exit_.code, int) else EXIT_BAD_INPUT
-    command = {"demo": run_demo, "fit": run_fit}[args.command]
+    command = {"demo": run_demo, "fit": run_fit, "perturb": run_perturb}[args.command]
     prefix = f"skdash {args.command}"
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning

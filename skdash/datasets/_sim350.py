@@ -3,7 +3,6 @@
 import functools
 
 import numpy as np
-import pandas as pd
 from sklearn.utils import Bunch
 
 from ._hill import (
@@ -15,8 +14,8 @@ from ._hill import (
     _check_times,
     _gene_matrix_frame,
     _compile_equations,
-    _integrate,
     _simulate_dataset,
+    _simulate_system,
     _spawn_rngs,
     corrupt_prior,
 )
@@ -76,7 +75,7 @@ def _sim350_prior(filename):
     return _readonly(_read_matrix(_SIM350, filename))
 
 
-def simulate_sim350(x0, times, *, rtol=1e-8, atol=1e-10):
+def simulate_sim350(x0, times, *, clamp=None, rtol=1e-8, atol=1e-10):
     """Integrate the SIM350 ODE system from given initial states.
 
     Parameters
@@ -87,6 +86,10 @@ def simulate_sim350(x0, times, *, rtol=1e-8, atol=1e-10):
         constant. The Hill functions clip their argument to [0, 1].
     times : array-like of shape (n_times,)
         Strictly increasing output times; ``x0`` is the state at ``times[0]``.
+    clamp : dict or Series, default=None
+        Genes (names or column indices) held at a level in [0, 1] for the whole
+        trajectory: they start there and their rate is zero. 0 is a knockout,
+        1 full expression; an input gene can be clamped like any other.
     rtol, atol : float, default=1e-8, 1e-10
         Tolerances of scipy's DOP853 solver. All trajectories are solved as one
         stacked system.
@@ -103,27 +106,12 @@ def simulate_sim350(x0, times, *, rtol=1e-8, atol=1e-10):
     >>> x = simulate_sim350(np.full(350, 0.5), [0.0, 1.0, 5.0])
     >>> x.shape
     (3, 350)
+    >>> knocked = simulate_sim350(np.full(350, 0.5), [0.0, 5.0], clamp={"ABF1_input": 0.0})
+    >>> float(knocked[-1, 0])
+    0.0
     """
-    names = _sim350_gene_names()
-    if isinstance(x0, pd.DataFrame):
-        missing = [n for n in names if n not in x0.columns]
-        if missing:
-            raise ValueError(f"x0 lacks SIM350 genes, e.g. {missing[:3]}.")
-        x0 = x0[list(names)]
-    x0 = np.asarray(x0, dtype=float)
-    one = x0.ndim == 1
-    x0 = np.atleast_2d(x0)
-    if x0.ndim != 2 or x0.shape[1] != len(names):
-        raise ValueError(
-            f"x0 must have shape (350,) or (n_trajectories, 350), got {x0.shape}."
-        )
-    if not np.all(np.isfinite(x0)):
-        raise ValueError("x0 must contain only finite values.")
-    times = _check_times(times)
-    rtol = _check_real("rtol", rtol, 0.0, low_open=True)
-    atol = _check_real("atol", atol, 0.0, low_open=True)
-    out = _integrate(_sim350_system(), x0, times, rtol=rtol, atol=atol)
-    return out[0] if one else out
+    return _simulate_system(_sim350_system(), _sim350_gene_names(), x0, times, clamp=clamp, rtol=rtol, atol=atol,
+                            label="SIM350")
 
 
 def load_sim350_prior(corruption=0.0, *, as_frame=False):
