@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._compat import HasMethods, Interval, _fit_context, inside_unrouted_cross_validation, validate_data
 from ._data import align_to_fitted_genes, check_expression_scale, check_time_axis, transitions_from_time_axis
 from ._estimator import _ROUTING_MESSAGE, DASHRegulatoryEstimator
+from ._perturbation import effects_over_members, first_states, influence_from_effects, simulation_reference
 from ._progress import member_progress
 from .exceptions import DataScaleWarning
 
@@ -324,6 +325,9 @@ class StabilitySelection(MetaEstimatorMixin, BaseEstimator):
                 if progress is not None:
                     progress(index, seconds)
         self._read_out(members, X.shape[1])
+        # shared start states and horizon, so that every member answers the same perturbation question
+        self.initial_states_ = first_states(X, t, trajectory)
+        self.longest_span_ = simulation_reference(X, t, trajectory)[3]
         self.estimators_, self.units_, self.resampling_ = members, drawn, resampling
         self.n_threads_per_member_ = threads
         self._time_axis_in_fit = t is not None or trajectory is not None
@@ -410,6 +414,70 @@ class StabilitySelection(MetaEstimatorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return self._mean([member.simulate(x0, t) for member in self.estimators_], return_std)
+
+    def perturbation_effects(self, X=None, *, genes=None, value=0.0, horizon=None, t=None, trajectory=None,
+                             return_std=False):
+        """Mean over the members of the predicted shifts when genes are clamped.
+
+        See :meth:`DASHRegulatoryEstimator.perturbation_effects`; every member
+        starts from the same states (default: the first state of each
+        trajectory of the data given to fit, ``initial_states_``) and reads the
+        shifts at the same horizon (default ``longest_span_``).
+
+        Parameters
+        ----------
+        X, genes, value, horizon, t, trajectory
+            As in :meth:`DASHRegulatoryEstimator.perturbation_effects`.
+        return_std : bool, default=False
+            Also return the standard deviation over the members.
+
+        Returns
+        -------
+        effects : DataFrame of shape (n_perturbed, n_genes)
+        std : DataFrame of the same shape
+            Only with ``return_std=True``.
+        """
+        check_is_fitted(self)
+        states = self._start_states(X, t, trajectory)
+        horizon = self.longest_span_ if horizon is None else horizon
+        mean, spread = effects_over_members(self.estimators_, states, genes=genes, value=value, horizon=horizon)
+        return (mean, spread) if return_std else mean
+
+    def gene_influence(self, X=None, *, genes=None, value=0.0, horizon=None, t=None, trajectory=None):
+        """Genes ranked by their total downstream effect, with its spread over the members.
+
+        Parameters
+        ----------
+        X, genes, value, horizon, t, trajectory
+            As in :meth:`perturbation_effects`.
+
+        Returns
+        -------
+        influence : DataFrame
+            Columns ``influence`` (mean over members of the sum of ``|shift|``
+            over the other genes) and ``std``, sorted by influence.
+        """
+        check_is_fitted(self)
+        states = self._start_states(X, t, trajectory)
+        horizon = self.longest_span_ if horizon is None else horizon
+        per_member = pd.concat([influence_from_effects(member.perturbation_effects(
+            states, genes=genes, value=value, horizon=horizon)) for member in self.estimators_], axis=1)
+        table = pd.DataFrame({"influence": per_member.mean(axis=1), "std": per_member.std(axis=1, ddof=0)})
+        return table.sort_values("influence", ascending=False, kind="stable")
+
+    def _start_states(self, X, t, trajectory):
+        """Initial states in the form the members were fitted on (default: ``initial_states_``)."""
+        if X is None:
+            if t is not None or trajectory is not None:
+                raise ValueError("t and trajectory describe the rows of X; pass X with them.")
+            if hasattr(self, "feature_names_in_"):
+                return pd.DataFrame(self.initial_states_, columns=list(self.feature_names_in_))
+            return self.initial_states_
+        X = self._member_X(X)
+        if t is None and trajectory is None:
+            return X
+        values = first_states(np.asarray(X, dtype=np.float64), t, trajectory)
+        return pd.DataFrame(values, columns=X.columns) if isinstance(X, pd.DataFrame) else values
 
     def score(self, X, y=None, *, t=None, trajectory=None, sample_weight=None):
         """Mean over the members of their R^2 of one-step forecasts.

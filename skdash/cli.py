@@ -49,7 +49,8 @@ input formats:
   CSV or TSV is chosen by the extension (.csv, .tsv, .tab, also .gz) or sniffed.
 
 output: tab-separated edge list with columns regulator, target, weight (the
-signed effect), strongest first ('-' writes to standard output).
+signed effect), strongest first ('-' writes to standard output); with
+--bootstrap N also confidence (the fraction of the N models that keep the edge).
 
 exit status: 0 success, 2 usage error or bad input, 1 unexpected failure.
 """
@@ -243,6 +244,12 @@ def build_parser():
     fit.add_argument("--max-epochs", type=_bounded(int, 1), default=200, help="(default: 200)")
     fit.add_argument("--hidden-units", type=_bounded(int, 1), default=40, help="(default: 40)")
     fit.add_argument("--learning-rate", type=_bounded(float, 1e-12), default=1e-3, help="(default: 0.001)")
+    fit.add_argument("--bootstrap", metavar="N", type=_bounded(int, 2), default=None,
+                     help="fit N models on resampled trajectories (skdash.StabilitySelection) and write "
+                          "each edge's confidence (fraction of the models that keep it) and sign; the "
+                          "network is the edges at least half of them keep")
+    fit.add_argument("--jobs", type=_bounded(int, 1), default=None,
+                     help="models fitted at a time with --bootstrap (default: 1)")
     fit.add_argument("--top-k", type=_bounded(int, 1), default=None, help="write only the K strongest edges")
     fit.add_argument("--threshold", type=_bounded(float, 0.0), default=None,
                      help="write only edges with |weight| >= THRESHOLD")
@@ -389,21 +396,33 @@ def run_fit(args):
         low, high = X.min(axis=0), X.max(axis=0)
         X = (X - low) / (high - low).where(high > low, 1.0)
 
-    from . import DASHRegulatoryEstimator
+    from . import DASHRegulatoryEstimator, StabilitySelection
 
+    if args.bootstrap is not None and args.save_model is not None:
+        raise BadInput("--save-model saves a single model; with --bootstrap there are several (drop one of them)")
+    if args.bootstrap is not None and args.threshold is not None:
+        raise BadInput("--threshold filters a single model's |weight|; with --bootstrap the network is chosen by "
+                       "confidence (use --top-k to shorten it)")
     estimator = DASHRegulatoryEstimator(
         prior=prior, prior_weight=args.prior_weight, sparsity=args.sparsity, max_epochs=args.max_epochs,
         hidden_units=args.hidden_units, learning_rate=args.learning_rate, n_threads=args.n_threads,
-        random_state=args.random_state, verbose=args.verbose,
+        random_state=args.random_state, verbose=args.verbose if args.bootstrap is None else 0,
     )
+    model = estimator if args.bootstrap is None else StabilitySelection(
+        estimator, n_estimators=args.bootstrap, n_jobs=args.jobs, random_state=args.random_state,
+        verbose=args.verbose)
     started = time.perf_counter()
     with _reported_as_bad_input(ValueError):  # the estimator rejects the data or the settings
-        estimator.fit(X, t=t, trajectory=trajectory)
-    edges = estimator.get_network(top_k=args.top_k, threshold=args.threshold)
-    _info(f"Fitted in {time.perf_counter() - started:.1f} s: {estimator.n_iter_} epochs, kept epoch "
-          f"{estimator.best_epoch_}, sparsity {estimator.sparsity_:.3f}.")
+        model.fit(X, t=t, trajectory=trajectory)
+    if args.bootstrap is None:
+        edges = estimator.get_network(top_k=args.top_k, threshold=args.threshold)
+        _info(f"Fitted in {time.perf_counter() - started:.1f} s: {estimator.n_iter_} epochs, kept epoch "
+              f"{estimator.best_epoch_}, sparsity {estimator.sparsity_:.3f}.")
+    else:
+        edges = model.get_network(top_k=args.top_k)
+        _info(f"Fitted {args.bootstrap} models in {time.perf_counter() - started:.1f} s.")
     with _reported_as_bad_input(OSError):
-        n_edges = write_network(edges, args.out)
+        n_edges = write_network(edges, args.out, extra_columns=() if args.bootstrap is None else ("confidence",))
     if out is not None:
         _info(f"wrote {out} ({n_edges} edges)")
     if args.save_model is not None:

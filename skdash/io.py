@@ -476,17 +476,21 @@ def read_prior(path, gene_names):
 # --------------------------------------------------------------------------
 # Network
 # --------------------------------------------------------------------------
-def write_network(edges, path):
+def write_network(edges, path, *, extra_columns=()):
     """Write a network edge list (regulator, target, weight) to a file.
 
     Parameters
     ----------
     edges : DataFrame
         Edge list with columns ``regulator``, ``target`` and ``weight``, such as
-        ``DASHRegulatoryEstimator.get_network()``; other columns are dropped.
+        ``DASHRegulatoryEstimator.get_network()``; other columns are dropped
+        unless named in ``extra_columns``.
     path : str or pathlib.Path
         Destination.  Tab-separated unless the name ends in ``.csv``; ``"-"``
         writes to standard output.  The folder must exist.
+    extra_columns : sequence of str, default=()
+        Further columns of ``edges`` to write after the weight, e.g.
+        ``("confidence",)`` for ``StabilitySelection.get_network()``.
 
     Returns
     -------
@@ -511,7 +515,11 @@ def write_network(edges, path):
         raise ValueError(f"edges lacks the column(s) {missing}; its columns are {list(edges.columns)}.")
     if not isinstance(path, (str, Path)):
         raise TypeError(f"path must be a string or pathlib.Path; got {type(path).__name__}.")
-    table = edges[["regulator", "target", "weight"]]
+    extra_columns = list(extra_columns)
+    missing = [column for column in extra_columns if column not in edges.columns]
+    if missing:
+        raise ValueError(f"edges lacks the extra column(s) {missing}; its columns are {list(edges.columns)}.")
+    table = edges[["regulator", "target", "weight", *extra_columns]]
     if str(path) == "-":
         buffer = io.StringIO()
         table.to_csv(buffer, sep="\t", index=False)

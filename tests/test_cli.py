@@ -96,6 +96,8 @@ def processes(files):
         # the main job as a first run: no options but a small size, files in ./skdash-demo
         "demo": ["demo", "--n-trajectories", "3", "--n-test-trajectories", "1", "--max-epochs", "40",
                  "--sparsity", "auto", "--hidden-units", "3"],
+        "bootstrap": ["fit", str(expression), "--prior", str(prior), "--out", str(folder / "stable.tsv"),
+                      "--bootstrap", "3", *FAST_OPTIONS],
         "help": ["fit", "--help"],
         "bad": ["fit", str(bad), "--out", str(folder / "never.tsv")],
         "fit": ["fit", str(expression), "--prior", str(prior), "--out", str(folder / "network.tsv"),
@@ -154,6 +156,24 @@ def test_process_fit_writes_network(processes, files):
     assert (network["regulator"] != network["target"]).all()
     magnitude = network["weight"].abs().to_numpy()
     assert np.all(np.diff(magnitude) <= 0)  # strongest first
+
+
+def test_process_bootstrap_writes_the_confidence_of_each_edge(processes, files):
+    folder = files[0]
+    result = processes["bootstrap"]
+    assert result.returncode == 0, result.stderr
+    assert "Fitted 3 models in" in result.stderr
+    network = pd.read_csv(folder / "stable.tsv", sep="\t")
+    assert list(network.columns) == ["regulator", "target", "weight", "confidence"]
+    # the default network: edges kept by at least half of the 3 models, as fractions of 3
+    assert set(np.round(network["confidence"] * 3, 6)) <= {2.0, 3.0}
+
+
+def test_bootstrap_rejects_options_for_a_single_model(files, tmp_path, capsys):
+    _, expression, _, _ = files
+    for option in (["--save-model", str(tmp_path / "m.pt")], ["--threshold", "0.1"]):
+        status, _, err = run(["fit", expression, "--out", tmp_path / "n.tsv", "--bootstrap", "2", *option], capsys)
+        assert status == 2 and "with --bootstrap" in err
 
 
 def test_process_reads_a_tab_separated_file_named_csv_with_a_warning(processes, files):

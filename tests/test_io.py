@@ -208,3 +208,11 @@ def test_write_network_errors(tmp_path):
         write_network(EDGES, tmp_path / "no" / "n.tsv")
     with pytest.raises(ValueError, match="directory"):
         write_network(EDGES, tmp_path)
+
+
+def test_write_network_extra_columns(tmp_path):
+    path = tmp_path / "net.tsv"
+    write_network(EDGES, path, extra_columns=["extra"])
+    pd.testing.assert_frame_equal(pd.read_csv(path, sep="\t"), EDGES)
+    with pytest.raises(ValueError, match=r"lacks the extra column\(s\) \['confidence'\]"):
+        write_network(EDGES, path, extra_columns=["confidence"])

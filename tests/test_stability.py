@@ -317,3 +317,19 @@ def test_member_progress_plain_lines():
     assert out.getvalue() == "member    2/2 fitted in 0.5 s\n"
     with member_progress(0, 2) as quiet:
         assert quiet is None
+
+
+def test_perturbation_effects_of_the_ensemble_are_the_members_mean_and_spread(toy):
+    selection = fit_stability(toy)
+    mean, spread = selection.perturbation_effects(genes=[0, 2], return_std=True)
+    per_member = np.stack([member.perturbation_effects(selection.initial_states_, genes=[0, 2],
+                                                       horizon=selection.longest_span_).to_numpy()
+                           for member in selection.estimators_])
+    np.testing.assert_allclose(mean.to_numpy(), per_member.mean(axis=0), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(spread.to_numpy(), per_member.std(axis=0), rtol=1e-10, atol=1e-12)
+    assert mean.shape == (2, toy.X.shape[1])
+    influence = selection.gene_influence()
+    assert list(influence.columns) == ["influence", "std"]
+    assert influence["influence"].is_monotonic_decreasing and (influence["std"] >= 0).all()
+    with pytest.raises(ValueError, match="pass X with them"):
+        selection.perturbation_effects(t=toy.t)
