@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import Interval, StrOptions, _fit_context, inside_unrouted_cross_validation, validate_data
 from ._dash import DashPruner, PriorKnowledge, PruningSchedule
+from ._evidence import SensitivityPath, edge_evidence, mean_sensitivities, select_edges
 from ._data import (align_to_fitted_genes, check_expression_scale, check_time_axis, split_transitions,
                     transitions_from_time_axis)
 from ._integrate import SOLVERS, integrate_trajectories, integrate_transitions
@@ -136,11 +137,24 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Number of genes.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Gene names, when X was a DataFrame with string columns.
-    network_ : ndarray of shape (n_genes, n_genes)
-        Signed effect of each regulator (row) on each target (column); zero where
-        no unpruned path joins them.
+    edge_scores_ : ndarray of shape (n_genes, n_genes)
+        Evidence for every regulator (row) -> target (column) pair, higher is
+        more: the fitted model's mean sensitivity :math:`|\\partial f_j / \\partial
+        x_i|` along the observed training states; pairs the pruned model no longer
+        joins are ranked below, by the last pruning event they survived and their
+        sensitivity just before it (see the user guide, "Reading the network").
+        Use it to rank all pairs (AUPR, top-k lists).
     adjacency_ : ndarray of bool of shape (n_genes, n_genes)
-        Predicted structure: pairs joined by at least one unpruned path.
+        The reported network, its size chosen from the data: for each target, the
+        regulators (at most 6) before the sharpest drop in sensitivity; none for a
+        target the model holds constant.  Never self-loops.
+    network_ : ndarray of shape (n_genes, n_genes)
+        Signed effect of each regulator on each target on the reported edges:
+        the mean :math:`\\partial f_j / \\partial x_i` along the training states
+        (positive = activation); zero off ``adjacency_``.
+    path_adjacency_ : ndarray of bool of shape (n_genes, n_genes)
+        Pairs joined by at least one unpruned path of the weights: what pruning
+        leaves, far denser than the network (not a network to report).
     sparsity_ : float
         Fraction of zero weights in the fitted model (DASH's definition).
     prior_weight_ : tuple of float
@@ -190,7 +204,9 @@ class DASHRegulatoryEstimator(BaseEstimator):
     >>> est.predict(X).shape
     (30, 4)
     >>> list(est.get_network().columns)
-    ['regulator', 'target', 'weight']
+    ['regulator', 'target', 'weight', 'score']
+    >>> est.edge_scores_.shape, est.adjacency_.sum() <= est.path_adjacency_.sum()
+    ((4, 4), np.True_)
     """
 
     __metadata_request__fit = {"t": True, "trajectory": True}
@@ -429,10 +445,13 @@ class DASHRegulatoryEstimator(BaseEstimator):
         )
         # the signed prior is needed only by the prior regularisation
         prior_tensor = to_torch(prior, device=self.device) if self.prior_loss_weight > 0 else None
+        # the observed states the model was trained from, where its sensitivities are read
+        training_states = self._tensor(X[np.unique(np.concatenate([starts[~validation], ends[~validation]]))])
+        sensitivity_path = SensitivityPath(training_states)
         with torch_threads(self.n_threads), epoch_progress(self.verbose, self.max_epochs) as progress:
             history, best_epoch = train(
                 field, transitions(~validation), transitions(validation), settings=settings, pruner=pruner,
-                generator=generator, prior=prior_tensor, progress=progress,
+                generator=generator, prior=prior_tensor, progress=progress, before_pruning=sensitivity_path.record,
             )
         # Fitted attributes are set only once training succeeded, so a failed refit
         # cannot leave a mix of the old model and the new data's settings.
@@ -442,13 +461,17 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self.n_iter_ = len(history)
         self.module_ = field
         self._time_axis_in_fit = t is not None or trajectory is not None
-        self._read_out()
+        with torch_threads(self.n_threads):
+            self._read_out(sensitivity_path)
         return self
 
-    def _read_out(self):
-        effects, structure = self.module_.effect_matrix()
-        self.adjacency_ = structure.cpu().numpy()
-        self.network_ = np.where(self.adjacency_, effects.cpu().double().numpy(), 0.0)
+    def _read_out(self, sensitivity_path):
+        _, structure = self.module_.effect_matrix()
+        self.path_adjacency_ = structure.cpu().numpy()
+        magnitude, signed, drive = mean_sensitivities(self.module_, sensitivity_path.states)
+        self.edge_scores_ = edge_evidence(magnitude, drive, sensitivity_path.snapshots)
+        self.adjacency_ = select_edges(magnitude)
+        self.network_ = np.where(self.adjacency_, signed, 0.0)
         self.sparsity_ = self.module_.sparsity()
         history = pd.DataFrame(self.history_)
         monitored = history["validation_loss"].fillna(history["train_loss"])
@@ -558,7 +581,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Parameters
         ----------
         top_k : int, default=None
-            Keep only the k edges with the largest ``|weight|``.
+            Keep only the k reported edges with the most evidence (``score``).
         threshold : float, default=None
             Keep only edges with ``|weight| >= threshold``.
         include_self_loops : bool, default=False
@@ -569,8 +592,9 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Returns
         -------
         network : DataFrame
-            Columns regulator, target, weight (signed effect), sorted by ``|weight|``,
-            one row per pair joined by the pruned model; or the matrix form.
+            Columns regulator, target, weight (signed effect ``network_``) and score
+            (evidence ``edge_scores_``), one row per edge of the reported network
+            ``adjacency_``, sorted by decreasing score; or the matrix form (weights).
         """
         check_is_fitted(self)
         if top_k is not None and (not isinstance(top_k, Integral) or top_k < 0):
@@ -585,7 +609,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
             keep &= np.abs(self.network_) >= threshold
         regulators, targets = np.nonzero(keep)
         weights = self.network_[regulators, targets]
-        order = np.argsort(-np.abs(weights), kind="stable")[:top_k]
+        scores = self.edge_scores_[regulators, targets]
+        order = np.argsort(-scores, kind="stable")[:top_k]
         if as_matrix:
             matrix = np.zeros_like(self.network_)
             matrix[regulators[order], targets[order]] = weights[order]
@@ -595,4 +620,5 @@ class DASHRegulatoryEstimator(BaseEstimator):
             "regulator": names[regulators[order]],
             "target": names[targets[order]],
             "weight": weights[order],
+            "score": scores[order],
         }).reset_index(drop=True)
