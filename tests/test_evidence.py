@@ -145,3 +145,13 @@ def test_pruned_fit_ranks_pruned_pairs_below_used_ones(toy):
     assert used.any() and (~used).any()
     assert scores[used].min() > scores[~used].max()
     assert np.all(est.adjacency_ <= est.path_adjacency_)
+
+
+def test_prior_loss_weight_defaults_to_a_light_pull_towards_a_given_prior(toy):
+    settings = dict(hidden_units=4, max_epochs=2, sparsity=0.0, random_state=0)
+    with_prior = DASHRegulatoryEstimator(prior=toy.prior, **settings).fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    assert with_prior.prior_loss_weight_ == 0.05
+    without = DASHRegulatoryEstimator(**settings).fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    assert without.prior_loss_weight_ == 0.0
+    explicit = DASHRegulatoryEstimator(prior=toy.prior, prior_loss_weight=0.0, **settings)
+    assert explicit.fit(toy.X, t=toy.t, trajectory=toy.trajectory).prior_loss_weight_ == 0.0
