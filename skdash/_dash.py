@@ -200,12 +200,17 @@ class DashPruner:
             n_prune = min(n_prune, max(0, remaining - self._n_to_keep(mask)))
         return n_prune
 
+    def is_pruning_epoch(self, field, epoch):
+        """Whether :meth:`step` prunes at ``epoch``."""
+        return self.schedule.fraction(epoch) > 0 and not (self.schedule.target is not None
+                                                          and self.target_reached(field))
+
     @torch.no_grad()
     def step(self, field, epoch):
         """Prune ``field`` in place if ``epoch`` is a pruning epoch; return whether it was."""
-        fraction = self.schedule.fraction(epoch)
-        if fraction <= 0 or (self.schedule.target is not None and self.target_reached(field)):
+        if not self.is_pruning_epoch(field, epoch):
             return False
+        fraction = self.schedule.fraction(epoch)
         pruned_any = False
         relu_multipliers = torch.relu(field.gene_multipliers)[:, None]
         for branch, first_name in FIRST_LAYER.items():

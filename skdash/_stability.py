@@ -30,8 +30,7 @@ def _member_edge_scores(member):
 
     The one place that reads a member's ranking score.
     """
-    # To become ``member.edge_scores_`` once DASHRegulatoryEstimator reports it.
-    return np.abs(member.network_)
+    return np.asarray(member.edge_scores_, dtype=np.float64)
 
 
 def _resampling_units(n_samples, t, trajectory, block_length):

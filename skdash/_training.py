@@ -149,7 +149,8 @@ def _train_one_epoch(field, train_set, optimizer, settings, generator, regulariz
     return epoch_loss / n_train
 
 
-def train(field, train_set, validation_set, *, settings, pruner, generator, prior=None, progress=None):
+def train(field, train_set, validation_set, *, settings, pruner, generator, prior=None, progress=None,
+          before_pruning=None):
     """Train ``field`` in place; return (history, best_epoch).
 
     Parameters
@@ -162,6 +163,9 @@ def train(field, train_set, validation_set, *, settings, pruner, generator, prio
         Signed prior (regulators x targets) for the prior regularisation.
     progress : callable or None
         Called with each history record.
+    before_pruning : callable or None
+        Called as ``before_pruning(field, epoch)`` just before each pruning event,
+        e.g. to record what the model knew before the event.
     """
     optimizer = _make_optimizer(field, settings.learning_rate)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **PLATEAU)
@@ -173,6 +177,8 @@ def train(field, train_set, validation_set, *, settings, pruner, generator, prio
     best_loss, best_state, best_epoch, epochs_since_best = math.inf, None, 0, 0
     for epoch in range(1, settings.max_epochs + 1):
         started = time.perf_counter()
+        if before_pruning is not None and pruner is not None and pruner.is_pruning_epoch(field, epoch):
+            before_pruning(field, epoch)
         pruned = pruner is not None and pruner.step(field, epoch)
         if pruned:
             scheduler = _reset_learning_rate(optimizer, settings.learning_rate)

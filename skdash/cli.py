@@ -342,7 +342,7 @@ def run_demo(args):
     started = time.perf_counter()
     estimator.fit(data.X, t=data.t, trajectory=data.trajectory)
     seconds = time.perf_counter() - started
-    scores = network_scores(data.network, estimator.network_, estimator.adjacency_)
+    scores = network_scores(data.network, estimator.edge_scores_, estimator.adjacency_)
     mse, r2 = _one_step_errors(estimator, data.X_test, data.t_test, data.trajectory_test)
     print(f"Fitted in {seconds:.1f} s: {estimator.n_iter_} epochs, kept epoch {estimator.best_epoch_}.")
     print("Network against the true SIM350 network (off-diagonal pairs):")
@@ -352,6 +352,9 @@ def run_demo(args):
         ("AUROC", f"{scores['auroc']:.3f}"),
         ("AUPR", f"{scores['aupr']:.3f}"),
         ("early precision", f"{scores['early_precision']:.3f}"),
+        ("precision", f"{scores['precision']:.3f}"),
+        ("recall", f"{scores['recall']:.3f}"),
+        ("F1", f"{scores['f1']:.3f}"),
         ("predicted edges", f"{scores['n_predicted_edges']}"),
     ]
     for name, value in rows:

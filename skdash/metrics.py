@@ -38,8 +38,10 @@ from scipy import sparse
 from sklearn.metrics import (
     average_precision_score,
     balanced_accuracy_score,
+    f1_score,
     mean_squared_error,
     precision_score,
+    recall_score,
     roc_auc_score,
 )
 from sklearn.utils import check_array
@@ -259,6 +261,16 @@ def _balanced_accuracy(reference, adjacency):
     _require_both_classes(y_true, "balanced accuracy")
     y_pred = _off_diagonal(adjacency != 0)
     return float(balanced_accuracy_score(y_true, y_pred))
+
+
+def _structure_scores(reference, adjacency):
+    """Precision, recall and F1 of a predicted structure over the off-diagonal pairs."""
+    y_true, y_pred = _off_diagonal(reference) != 0, _off_diagonal(adjacency != 0)
+    return {
+        "precision": float(precision_score(y_true, y_pred, zero_division=0.0)),
+        "recall": float(recall_score(y_true, y_pred, zero_division=0.0)),
+        "f1": float(f1_score(y_true, y_pred, zero_division=0.0)),
+    }
 
 
 def _ranking_metric(metric, label, reference, scores, normalize):
@@ -706,6 +718,9 @@ def network_scores(true_network, edge_scores, predicted_adjacency=None, *, gene_
           same with ``normalize="target"``;
         - ``"early_precision"``: :func:`early_precision` with k = number of
           true edges;
+        - ``"precision"``, ``"recall"``, ``"f1"``: of the predicted
+          adjacency against the reference edges (precision is 0 for an empty
+          prediction);
         - ``"n_predicted_edges"``: number of off-diagonal predicted edges
           (int);
         - ``"network_density"``: that number divided by the number of
@@ -746,6 +761,7 @@ def network_scores(true_network, edge_scores, predicted_adjacency=None, *, gene_
         "auroc_target_normalized": _auroc(reference, scores, "target"),
         "aupr_target_normalized": _aupr(reference, scores, "target"),
         "early_precision": _early_precision(reference, scores, None),
+        **_structure_scores(reference, adjacency),
         "n_predicted_edges": n_predicted,
         "network_density": n_predicted / (n_genes * (n_genes - 1)),
     }

@@ -67,7 +67,7 @@ def _edges(network, gene_names):
     """Edge list (regulator, target, weight) without self-loops, strongest first, and the gene order."""
     if hasattr(network, "get_network"):
         _check_fitted_estimator(network, ["network_"])
-        edges = network.get_network()
+        edges = network.get_network()[["regulator", "target", "weight"]]
         genes = _gene_names(network)
     elif isinstance(network, pd.DataFrame) and {"regulator", "target"} <= set(network.columns):
         edges = network[["regulator", "target"]].astype(str).copy()

@@ -86,9 +86,9 @@ def test_gene_names_reach_the_network(toy):
     est = DASHRegulatoryEstimator(prior, **{**FAST, "sparsity": 0.5})
     est.fit(X, t=toy.t, trajectory=toy.trajectory)
     edges = est.get_network()
-    assert list(edges.columns) == ["regulator", "target", "weight"]
+    assert list(edges.columns) == ["regulator", "target", "weight", "score"]
     assert set(edges.regulator) | set(edges.target) <= set(toy.gene_names)
-    assert np.all(np.diff(edges.weight.abs().to_numpy()) <= 0)
+    assert np.all(np.diff(edges.score.to_numpy()) <= 0) and np.all(edges.weight != 0)
     matrix = est.get_network(as_matrix=True)
     assert list(matrix.index) == toy.gene_names
     for row in edges.itertuples():

@@ -53,6 +53,10 @@ EXPECTED = {
     "aupr_target_normalized": 1.0,
     # top 2: .8 T, .4 F.
     "early_precision": 0.5,
+    # predicted (0,1) T, (1,2) T, (2,1) F of 2 true edges: P 2/3, R 1, F1 2 PR / (P + R) = 0.8.
+    "precision": 2 / 3,
+    "recall": 1.0,
+    "f1": 0.8,
     "n_predicted_edges": 3,
     "network_density": 0.5,
 }

@@ -86,9 +86,9 @@ def test_edge_scores_rank_by_confidence_then_member_scores(fitted):
     assert np.all(scores[:, None] > scores[None, :], where=tied)
 
 
-def test_member_edge_scores_is_the_absolute_effect(fitted):
+def test_member_edge_scores_are_the_members_evidence(fitted):
     member = fitted.estimators_[0]
-    np.testing.assert_array_equal(_member_edge_scores(member), np.abs(member.network_))
+    np.testing.assert_array_equal(_member_edge_scores(member), member.edge_scores_)
 
 
 def test_members_get_distinct_derived_seeds_and_the_base_seed_is_ignored(toy):

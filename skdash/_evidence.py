@@ -1,0 +1,198 @@
+"""Evidence for every regulator -> target pair of a fitted PHOENIX field.
+
+The weights of a pruned PHOENIX model do not name a network by themselves: a
+few hundred surviving weights through shared hidden units join thousands of
+pairs by some path, and every pruned pair ties at zero.  What the model has
+learned about a pair is how strongly the target's rate of change responds to
+the regulator where the data live:
+
+    S_ij = mean over observed states x of |d f_j / d x_i|(x),
+
+f the vector field (rows i regulators, columns j targets).  The Jacobian is
+computed in closed form from the field's equations, in chunks of states.
+
+Pruning adds an order among the pairs the final model no longer joins: a pair
+whose path survived many pruning events was worth more to the model than one cut
+at the first event.  :class:`SensitivityPath` records the sensitivities just
+before each pruning event, and :func:`edge_evidence` ranks the pairs first by
+the last snapshot in which they still had a path and then by their sensitivity
+there.
+
+:func:`select_edges` chooses the reported network from the scores without a
+user-given size (see its docstring).  Nothing here knows about scikit-learn.
+"""
+
+import numpy as np
+import torch
+
+from ._phoenix import shifted_softsign
+
+#: States per chunk of Jacobians (each chunk holds chunk x n_genes x n_genes values).
+JACOBIAN_CHUNK = 64
+#: States at which the sensitivities are recorded before each pruning event.
+MAX_PATH_STATES = 128
+#: Most regulators :func:`select_edges` keeps for one target.
+MAX_REGULATORS = 6
+
+
+@torch.no_grad()
+def field_jacobians(field, states, *, scaled=True):
+    """d f_j / d x_i of ``field`` at each of ``states``: shape (n_states, n_genes, n_genes).
+
+    Rows (axis 1) are regulators i, columns (axis 2) targets j.  The self terms
+    -ReLU(v_j) of the decay are left out of the diagonal: they are not regulation.
+    With ``scaled=False``, d J_j / d x_i of the regulatory drive J (without the
+    rates ReLU(v_j)).
+    """
+    rate = torch.relu(field.gene_multipliers)
+    psi = shifted_softsign(states)
+    # d psi / dx = 1 / (1 + |x - 0.5|)^2
+    dpsi = (1.0 + (states - 0.5).abs()).pow(-2)
+    prods = torch.exp(torch.nn.functional.linear(torch.log1p(psi), field.prod_in, field.prod_bias))
+    additive = field.sum_in.T @ field.sum_out.T                        # (n, n), the same at every state
+    # product branch: sum_h W1prod[h, i] prods[s, h] W2prod[j, h] / (1 + psi_i)
+    multiplicative = (field.prod_in.T[None, :, :] * prods[:, None, :]) @ field.prod_out.T
+    multiplicative = multiplicative / (1.0 + psi)[:, :, None]
+    jacobians = (additive[None] + multiplicative) * dpsi[:, :, None]
+    return jacobians * rate[None, None, :] if scaled else jacobians
+
+
+@torch.no_grad()
+def mean_sensitivities(field, states, *, chunk_size=JACOBIAN_CHUNK):
+    """Mean Jacobians of ``field`` over ``states``.
+
+    Parameters
+    ----------
+    field : PhoenixField
+    states : tensor of shape (n_states, n_genes)
+        Observed expression states, in the field's dtype and device.
+    chunk_size : int
+        States per Jacobian chunk (bounds the memory to chunk x n_genes^2 values).
+
+    Returns
+    -------
+    magnitude, signed, drive : ndarray of float64, shape (n_genes, n_genes)
+        Regulators x targets: mean |d f_j / d x_i|, mean d f_j / d x_i, and mean
+        |d J_j / d x_i| of the regulatory drive J (the same without the target's
+        rate ReLU(v_j); it still orders the regulators of a target whose rate
+        was learned to be 0).
+    """
+    if states.ndim != 2 or states.shape[1] != field.n_genes or states.shape[0] == 0:
+        raise ValueError(f"states must have shape (n_states >= 1, {field.n_genes}); got {tuple(states.shape)}.")
+    n_genes = field.n_genes
+    magnitude = torch.zeros(n_genes, n_genes, dtype=torch.float64, device=states.device)
+    signed = torch.zeros_like(magnitude)
+    drive = torch.zeros_like(magnitude)
+    rate = torch.relu(field.gene_multipliers).double()
+    for start in range(0, states.shape[0], chunk_size):
+        jacobians = field_jacobians(field, states[start:start + chunk_size], scaled=False).double()
+        drive += jacobians.abs().sum(0)
+        signed += jacobians.sum(0)
+    n_states = states.shape[0]
+    drive /= n_states
+    signed *= rate / n_states
+    magnitude = drive * rate
+    return magnitude.cpu().numpy(), signed.cpu().numpy(), drive.cpu().numpy()
+
+
+class SensitivityPath:
+    """Records the field's sensitivities along the training states before each pruning event.
+
+    Pass :meth:`record` to ``train(..., before_pruning=...)``.  The records use
+    at most ``max_states`` evenly spaced rows of ``states`` (a deterministic
+    subsample that bounds the cost of each record).
+    """
+
+    def __init__(self, states, max_states=MAX_PATH_STATES):
+        self.states = states
+        if states.shape[0] > max_states:
+            states = states[torch.linspace(0, states.shape[0] - 1, max_states).round().long()]
+        self.recorded_states = states
+        self.epochs = []
+        self.snapshots = []
+
+    def record(self, field, epoch):
+        magnitude, _, _ = mean_sensitivities(field, self.recorded_states)
+        self.epochs.append(int(epoch))
+        self.snapshots.append(magnitude)
+
+
+def _stage_scores(stages):
+    """``k + s / (1 + s)`` for the last stage k (0-based) with a nonzero value; 0 where none."""
+    scores = np.zeros_like(stages[0], dtype=np.float64)
+    for index, stage in enumerate(stages):
+        alive = stage > 0
+        if not alive.any():
+            continue
+        relative = stage / np.median(stage[alive])
+        scores = np.where(alive, index + relative / (1.0 + relative), scores)
+    return scores
+
+
+def edge_evidence(magnitude, drive, snapshots=()):
+    """Evidence for every pair: higher is more, a strict order wherever the model can tell.
+
+    Parameters
+    ----------
+    magnitude : ndarray of shape (n_genes, n_genes)
+        Mean |d f_j / d x_i| of the fitted model (:func:`mean_sensitivities`).
+    drive : ndarray of shape (n_genes, n_genes)
+        Mean |d J_j / d x_i| of the fitted model.
+    snapshots : sequence of ndarray of shape (n_genes, n_genes)
+        Mean |d f_j / d x_i| before each pruning event, in order.
+
+    Returns
+    -------
+    scores : ndarray of shape (n_genes, n_genes)
+        Tiers, lowest first: the drive sensitivity (pairs whose target the
+        model holds constant, rate 0), then each pruning snapshot (pairs pruned
+        at that event), then the fitted model's sensitivity.  A pair sits in the
+        last tier in which its sensitivity is nonzero, ordered inside it by
+        ``s / (1 + s)`` with ``s`` its sensitivity relative to the median
+        nonzero one of the tier.  So every pair the fitted model uses outranks
+        every pruned pair, and a pair pruned late outranks one pruned early.
+    """
+    return _stage_scores([drive, *snapshots, magnitude])
+
+
+def select_edges(magnitude, *, max_regulators=MAX_REGULATORS):
+    """The reported network: per target, the regulators before the sharpest drop in sensitivity.
+
+    Parameters
+    ----------
+    magnitude : ndarray of shape (n_genes, n_genes)
+        Mean |d f_j / d x_i| of the fitted model, regulators x targets.
+    max_regulators : int
+        Most regulators one target may keep.
+
+    Returns
+    -------
+    adjacency : ndarray of bool of shape (n_genes, n_genes)
+        For each target j, its regulators sorted by decreasing sensitivity
+        s_1 >= s_2 >= ... are cut after the k (1 <= k <= ``max_regulators``)
+        with the largest ratio s_k / s_{k+1} between two nonzero sensitivities:
+        the regulators that stand clearly above the rest.  A target with a single
+        regulator of nonzero effect keeps it; one the model holds constant (all
+        its sensitivities are 0) keeps none.  Self-loops are never selected.
+    """
+    n_genes = magnitude.shape[0]
+    values = np.array(magnitude, dtype=np.float64)
+    np.fill_diagonal(values, -np.inf)  # sorts last and is never a regulator
+    order = np.argsort(-values, axis=0, kind="stable")
+    ranked = np.take_along_axis(values, order, axis=0)
+    depth = min(max_regulators, n_genes - 1)
+    if depth < 1:  # a single gene has no regulator but itself
+        return np.zeros_like(values, dtype=bool)
+    top, below = ranked[:depth], ranked[1:depth + 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # only drops between two regulators with an effect count: the drop to an exact
+        # zero (a pruned pair) or to the self-loop is not a measured separation
+        ratios = np.where(below > 0, top / below, 0.0)
+    n_keep = np.argmax(ratios, axis=0) + 1
+    n_effective = np.count_nonzero(ranked[:depth] > 0, axis=0)
+    no_drop = ratios.max(axis=0) <= 0                # at most one regulator with an effect (within depth)
+    n_keep[no_drop] = n_effective[no_drop]
+    adjacency = np.zeros_like(values, dtype=bool)
+    rows = np.arange(n_genes)[:, None] < n_keep[None, :]
+    np.put_along_axis(adjacency, order, rows, axis=0)
+    return adjacency

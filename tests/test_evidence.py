@@ -1,0 +1,157 @@
+"""Evidence for every pair (edge_scores_) and the data-sized reported network (adjacency_)."""
+
+import numpy as np
+import pytest
+import torch
+
+from skdash import DASHRegulatoryEstimator
+from skdash._evidence import edge_evidence, field_jacobians, mean_sensitivities, select_edges
+from skdash._phoenix import PhoenixField
+from skdash.datasets import make_regulatory_network
+from skdash.metrics import edge_aupr
+
+
+def random_field(n_genes=5, hidden_units=3, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    field = PhoenixField(n_genes, hidden_units, generator=generator, dtype=torch.float64)
+    with torch.no_grad():  # dense first layers, so that every pair has a path
+        field.sum_in.normal_(generator=generator)
+        field.prod_in.normal_(generator=generator)
+    return field, torch.rand(7, n_genes, generator=generator, dtype=torch.float64)
+
+
+def test_jacobians_match_autograd_without_the_decay():
+    field, states = random_field()
+    expected = torch.func.vmap(torch.func.jacrev(field))(states).transpose(1, 2).clone()  # (s, regulator, target)
+    n_genes = field.n_genes
+    expected[:, range(n_genes), range(n_genes)] += torch.relu(field.gene_multipliers)  # remove -ReLU(v) x
+    torch.testing.assert_close(field_jacobians(field, states), expected)
+    drive = torch.func.vmap(torch.func.jacrev(field.regulatory_drive))(states).transpose(1, 2)
+    torch.testing.assert_close(field_jacobians(field, states, scaled=False), drive)
+
+
+def test_mean_sensitivities_do_not_depend_on_the_chunk_size():
+    field, states = random_field()
+    by_one = mean_sensitivities(field, states, chunk_size=1)
+    together = mean_sensitivities(field, states, chunk_size=100)
+    for a, b in zip(by_one, together):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    magnitude, signed, drive = together
+    assert np.all(magnitude >= np.abs(signed) - 1e-15)
+    np.testing.assert_allclose(magnitude, drive * torch.relu(field.gene_multipliers).detach().numpy()[None, :])
+
+
+def test_mean_sensitivities_reject_states_of_the_wrong_shape():
+    field, states = random_field()
+    with pytest.raises(ValueError, match=r"states must have shape \(n_states >= 1, 5\); got \(7, 4\)"):
+        mean_sensitivities(field, states[:, :4])
+
+
+def test_edge_evidence_orders_by_last_stage_then_sensitivity():
+    drive = np.array([[0.0, 1.0, 2.0], [3.0, 0.0, 4.0], [5.0, 6.0, 0.0]])
+    early = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 0.0, 0.0]])  # (2, 1) never had a path
+    late = np.array([[0.0, 2.0, 0.0], [9.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    final = np.array([[0.0, 0.5, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    scores = edge_evidence(final, drive, [early, late])
+    # (0, 1) is used by the fitted model; (1, 0) was pruned late, (0, 2), (1, 2), (2, 0) at the first event
+    assert scores[0, 1] > scores[1, 0] > max(scores[0, 2], scores[1, 2], scores[2, 0]) > scores[2, 1] > 0
+    assert scores[1, 2] == scores[0, 2] == scores[2, 0]  # the same stage, the same sensitivity
+    assert edge_evidence(final, drive)[0, 1] > edge_evidence(final, drive)[2, 1]
+
+
+def test_select_edges_cuts_each_target_at_its_sharpest_drop():
+    magnitude = np.array([
+        [0.0, 5.0, 0.0, 1.0],
+        [1.0, 0.0, 0.0, 1.1],
+        [4.0, 0.1, 0.0, 9.0],
+        [0.5, 0.0, 0.0, 0.0],
+    ])
+    expected = np.array([
+        [0, 1, 0, 0],
+        [0, 0, 0, 0],
+        [1, 0, 0, 1],
+        [0, 0, 0, 0],
+    ], dtype=bool)
+    np.testing.assert_array_equal(select_edges(magnitude), expected)
+    # column 2: a target the model holds constant keeps no regulator; no self-loops ever
+    assert not select_edges(np.ones((4, 4))).diagonal().any()
+    assert select_edges(magnitude, max_regulators=1).sum(0).max() == 1
+
+
+@pytest.fixture(scope="module")
+def small_system():
+    return make_regulatory_network(10, n_trajectories=12, n_test_trajectories=0, noise=0.05, random_state=3)
+
+
+@pytest.fixture(scope="module")
+def small_fit(small_system):
+    est = DASHRegulatoryEstimator(hidden_units=8, max_epochs=60, learning_rate=0.01, batch_size=8, sparsity=0.0,
+                                  random_state=0, n_threads=1)
+    return est.fit(small_system.X, t=small_system.t, trajectory=small_system.trajectory)
+
+
+def off_diagonal(matrix):
+    return matrix[~np.eye(matrix.shape[0], dtype=bool)]
+
+
+def test_edge_scores_rank_every_pair_without_mass_ties(small_fit):
+    scores = small_fit.edge_scores_
+    assert scores.shape == (10, 10) and np.all(np.isfinite(scores))
+    values = off_diagonal(scores)
+    # at most a handful of pairs share a value (those of targets held constant tie only among themselves)
+    _, counts = np.unique(values, return_counts=True)
+    assert counts.max() <= 2 and np.count_nonzero(values == 0) == 0
+
+
+def test_reported_network_is_data_sized_and_better_than_chance(small_system, small_fit):
+    truth = np.asarray(small_system.network) != 0
+    adjacency = small_fit.adjacency_
+    assert adjacency.dtype == bool and not adjacency.diagonal().any()
+    n_reported = int(adjacency.sum())
+    n_pairs = truth.size - truth.shape[0]
+    assert 0 < n_reported < 0.5 * n_pairs
+    chance = truth.sum() / n_pairs
+    precision = (adjacency & truth).sum() / n_reported
+    # without a prior, 12 short noisy time courses of 10 genes say little: about twice chance
+    assert precision > 1.5 * chance
+    assert edge_aupr(truth, small_fit.edge_scores_) > 1.5 * chance
+    # the old path structure is kept under its own name, and network_ is nonzero exactly on the report
+    assert small_fit.path_adjacency_.dtype == bool
+    np.testing.assert_array_equal(small_fit.network_ != 0, adjacency)
+
+
+def test_signs_of_reported_true_edges_agree_with_the_truth(small_system, small_fit):
+    signed_truth = np.asarray(small_system.prior)  # no corruption: the true network with its signs
+    found = small_fit.adjacency_ & (signed_truth != 0)
+    assert found.sum() >= 3
+    agree = np.sign(small_fit.network_[found]) == np.sign(signed_truth[found])
+    assert agree.mean() >= 0.75
+
+
+def test_same_seed_same_edge_scores(small_system, small_fit):
+    again = DASHRegulatoryEstimator(**small_fit.get_params()).fit(
+        small_system.X, t=small_system.t, trajectory=small_system.trajectory)
+    np.testing.assert_array_equal(again.edge_scores_, small_fit.edge_scores_)
+    np.testing.assert_array_equal(again.adjacency_, small_fit.adjacency_)
+
+
+def test_pruned_fit_ranks_pruned_pairs_below_used_ones(toy):
+    est = DASHRegulatoryEstimator(prior=toy.prior, hidden_units=6, max_epochs=12, batch_size=8, pruning_start=1,
+                                  pruning_interval=2, initial_pruning=0.5, pruning_rate=0.2, learning_rate=0.01,
+                                  sparsity=0.5, random_state=0)
+    est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    used = off_diagonal(est.path_adjacency_)
+    scores = off_diagonal(est.edge_scores_)
+    assert used.any() and (~used).any()
+    assert scores[used].min() > scores[~used].max()
+    assert np.all(est.adjacency_ <= est.path_adjacency_)
+
+
+def test_prior_loss_weight_defaults_to_a_light_pull_towards_a_given_prior(toy):
+    settings = dict(hidden_units=4, max_epochs=2, sparsity=0.0, random_state=0)
+    with_prior = DASHRegulatoryEstimator(prior=toy.prior, **settings).fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    assert with_prior.prior_loss_weight_ == 0.05
+    without = DASHRegulatoryEstimator(**settings).fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    assert without.prior_loss_weight_ == 0.0
+    explicit = DASHRegulatoryEstimator(prior=toy.prior, prior_loss_weight=0.0, **settings)
+    assert explicit.fit(toy.X, t=toy.t, trajectory=toy.trajectory).prior_loss_weight_ == 0.0
