@@ -49,8 +49,9 @@ input formats:
   CSV or TSV is chosen by the extension (.csv, .tsv, .tab, also .gz) or sniffed.
 
 output: tab-separated edge list with columns regulator, target, weight (the
-signed effect), strongest first ('-' writes to standard output); with
---bootstrap N also confidence (the fraction of the N models that keep the edge).
+signed effect) and score (the evidence for the edge), strongest first ('-'
+writes to standard output); with --bootstrap N, confidence (the fraction of the
+N models that keep the edge) instead of score.
 
 exit status: 0 success, 2 usage error or bad input, 1 unexpected failure.
 """
@@ -364,7 +365,7 @@ def run_demo(args):
     print(f"  {'R^2':<20}{r2:>10.3f}")
     network_path = args.out / "network.tsv"
     with _reported_as_bad_input(OSError):
-        n_edges = write_network(estimator.get_network(), network_path)
+        n_edges = write_network(estimator.get_network(), network_path, extra_columns=("score",))
     _info(f"wrote {network_path} ({n_edges} edges)")
     _demo_figure(estimator, data, args.out / "demo.png")
     return 0
@@ -425,7 +426,8 @@ def run_fit(args):
         edges = model.get_network(top_k=args.top_k)
         _info(f"Fitted {args.bootstrap} models in {time.perf_counter() - started:.1f} s.")
     with _reported_as_bad_input(OSError):
-        n_edges = write_network(edges, args.out, extra_columns=() if args.bootstrap is None else ("confidence",))
+        n_edges = write_network(edges, args.out,
+                                extra_columns=("score",) if args.bootstrap is None else ("confidence",))
     if out is not None:
         _info(f"wrote {out} ({n_edges} edges)")
     if args.save_model is not None:

@@ -150,12 +150,11 @@ def test_process_fit_writes_network(processes, files):
     assert "Traceback" not in result.stderr
     assert "Read 5 genes, 40 snapshots in 8 trajectories; prior with 5 edges." in result.stderr
     network = pd.read_csv(folder / "network.tsv", sep="\t")
-    assert list(network.columns) == ["regulator", "target", "weight"]
+    assert list(network.columns) == ["regulator", "target", "weight", "score"]
     assert len(network) > 0 and np.all(np.isfinite(network["weight"]))
     assert set(network["regulator"]) | set(network["target"]) <= set(toy.gene_names)
     assert (network["regulator"] != network["target"]).all()
-    magnitude = network["weight"].abs().to_numpy()
-    assert np.all(np.diff(magnitude) <= 0)  # strongest first
+    assert np.all(np.diff(network["score"].to_numpy()) <= 0)  # strongest evidence first
 
 
 def test_process_bootstrap_writes_the_confidence_of_each_edge(processes, files):
@@ -230,7 +229,7 @@ def test_fit_options(files, tmp_path, capsys):
                             "--prior-weight", "0", "--scale", "minmax", "--verbose", *FAST_OPTIONS], capsys)
     assert status == 0, err
     lines = out.strip().splitlines()
-    assert lines[0] == "regulator\ttarget\tweight" and len(lines) == 4
+    assert lines[0] == "regulator\ttarget\tweight\tscore" and len(lines) == 4
     assert "epoch    6" in err  # progress lines (stderr is not a terminal here)
     assert "sparsity 0.500" in err
 
@@ -342,7 +341,7 @@ def test_demo_small(tmp_path, capsys):
     sparsity = float(next(line for line in out.splitlines() if line.strip().startswith("sparsity")).split()[-1])
     assert sparsity == pytest.approx(0.7, abs=0.01)  # one pruning event (epoch 3) of 70%
     network = pd.read_csv(tmp_path / "demo" / "network.tsv", sep="\t")
-    assert list(network.columns) == ["regulator", "target", "weight"] and len(network) > 0
+    assert list(network.columns) == ["regulator", "target", "weight", "score"] and len(network) > 0
     if importlib.util.find_spec("matplotlib"):
         assert (tmp_path / "demo" / "demo.png").stat().st_size > 10_000
     assert "epoch    1" not in err  # --quiet
