@@ -214,7 +214,7 @@ def plan(methods, conditions, seeds, done):
 def load_data(condition, seed, n_trajectories, n_test_trajectories):
     # simulated afresh for every run (about a second): cheaper than shipping data sets to the workers
     return make_sim350(**CONDITIONS[condition], n_trajectories=n_trajectories,
-                       n_test_trajectories=n_test_trajectories, random_state=seed)
+                       n_test_trajectories=n_test_trajectories, random_state=seed, as_frame=False)
 
 
 #: The package default, written out because the step sets both speed and accuracy.

@@ -70,10 +70,11 @@ def condition_data(condition, config, seed):
     """X, t, trajectory, prior (or None) and the true network of one condition."""
     if condition == "random-network":
         data = make_regulatory_network(config["random_genes"], n_trajectories=config["n_trajectories"],
-                                       n_test_trajectories=0, noise=0.05, sparse=False, random_state=seed)
+                                       n_test_trajectories=0, noise=0.05, sparse=False,
+                                       random_state=seed, as_frame=False)
         return data, None
     data = make_sim350(noise=0.05, n_trajectories=config["n_trajectories"], n_test_trajectories=0,
-                       random_state=seed)
+                       random_state=seed, as_frame=False)
     prior = {"sim350-exact": data.prior, "sim350-noprior": None,
              "sim350-corrupt20": corrupt_prior(data.prior, 0.2, random_state=seed),
              "sim350-corrupt40": corrupt_prior(data.prior, 0.4, random_state=seed)}[condition]

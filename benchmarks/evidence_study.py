@@ -54,7 +54,8 @@ METHODS = {
 
 def fit_one(condition, method, seed):
     corruption = CONDITIONS[condition]
-    data = make_sim350(noise=0.05, prior_corruption=corruption or 0.0, n_test_trajectories=0, random_state=seed)
+    data = make_sim350(noise=0.05, prior_corruption=corruption or 0.0, n_test_trajectories=0,
+                       random_state=seed, as_frame=False)
     params = dict(METHODS[method])
     if corruption is None:
         params.pop("prior_loss_weight", None)

@@ -62,7 +62,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     data = make_regulatory_network(n_genes=args.n_genes, n_trajectories=12, n_test_trajectories=1, noise=0.025,
-                                   random_state=0)
+                                   random_state=0, as_frame=False)
     params = dict(hidden_units=args.hidden_units, max_epochs=args.max_epochs, batch_size=8, sparsity=0.8,
                   pruning_start=1, pruning_interval=2, initial_pruning=0.5, pruning_rate=0.2, learning_rate=0.01)
     seeds = list(range(args.n_fits))

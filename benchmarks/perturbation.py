@@ -111,7 +111,7 @@ def main(argv=None):
     args.output.mkdir(parents=True, exist_ok=True)
 
     data = make_sim350(noise=0.05, n_trajectories=config["n_trajectories"],
-                       n_test_trajectories=config["n_states"], random_state=args.random_state)
+                       n_test_trajectories=config["n_states"], random_state=args.random_state, as_frame=False)
     states = data.X_test[data.t_test == data.t_test.min()]
     horizon = float(data.t.max() - data.t.min())
     groups = choose_genes(data, config["n_genes_per_group"], np.random.default_rng(args.random_state))

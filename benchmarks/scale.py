@@ -221,7 +221,7 @@ def run_worker(n_genes, hidden_units, epochs, threads, seed, full_fit):
                   rss_start_mib=proc_status_mib("VmRSS"), load_before=load_average())
 
     started = time.perf_counter()
-    data = make_regulatory_network(n_genes, random_state=seed, **DATA)
+    data = make_regulatory_network(n_genes, random_state=seed, **DATA, as_frame=False)
     result["simulate_s"] = time.perf_counter() - started
     n_trajectories = len(np.unique(data.trajectory))
     result.update(transitions=data.X.shape[0] - n_trajectories, prior_type=type(data.prior).__name__,

@@ -37,7 +37,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
-    data = make_sim350(noise=args.noise, prior_corruption=args.prior_corruption, random_state=args.random_state)
+    data = make_sim350(noise=args.noise, prior_corruption=args.prior_corruption,
+                       random_state=args.random_state, as_frame=False)
     rows = []
     for method in args.methods:
         est = DASHRegulatoryEstimator(data.prior, random_state=args.random_state, **METHODS[method])

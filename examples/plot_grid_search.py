@@ -60,7 +60,9 @@ except ValueError as error:
 # ``score`` by itself, so no ``set_fit_request`` call is needed; ``groups`` goes to
 # the splitter.  ``MinMaxScaler`` brings each gene to [0, 1], the scale the model
 # expects (harmless here, essential for log-ratios or counts).
-pipeline = make_pipeline(MinMaxScaler(), DASHRegulatoryEstimator(data.prior, **small))
+# ``set_output(transform="pandas")`` keeps the gene names through the scaler, so the
+# estimator can match the labelled prior to the columns of X.
+pipeline = make_pipeline(MinMaxScaler(), DASHRegulatoryEstimator(data.prior, **small)).set_output(transform="pandas")
 grid = {
     "dashregulatoryestimator__prior_weight": [0.0, (0.5, 0.05)],
     "dashregulatoryestimator__sparsity": [0.8, "auto"],

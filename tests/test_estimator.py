@@ -177,3 +177,17 @@ def test_prior_regularisation_trains_and_changes_the_model(toy):
     assert np.all(np.isfinite(regularised.network_))
     assert np.isfinite(regularised.score(toy.X, t=toy.t, trajectory=toy.trajectory))
     assert not np.array_equal(plain.predict(toy.X), regularised.predict(toy.X))
+
+
+def test_bundled_data_carry_gene_names_into_the_network():
+    # The data sets return DataFrames by default, so a fit names its genes.
+    from skdash.datasets import make_regulatory_network, make_sim350
+
+    sim350 = make_sim350(n_trajectories=2, n_test_trajectories=0, random_state=0)
+    assert list(sim350.X.columns) == list(sim350.gene_names)
+    assert list(sim350.prior.index) == list(sim350.gene_names)
+    data = make_regulatory_network(6, n_trajectories=6, n_test_trajectories=0, random_state=0)
+    est = DASHRegulatoryEstimator(prior=data.prior, **FAST).fit(data.X, t=data.t, trajectory=data.trajectory)
+    assert list(est.feature_names_in_) == list(data.gene_names)
+    network = est.get_network(as_matrix=True)
+    assert list(network.index) == list(data.gene_names) and list(network.columns) == list(data.gene_names)

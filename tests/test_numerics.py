@@ -221,7 +221,7 @@ def test_one_trajectory_with_a_dense_prior_repeats_bit_for_bit():
     from skdash.datasets import make_regulatory_network
 
     data = make_regulatory_network(12, n_trajectories=1, n_test_trajectories=0, times=np.linspace(0, 12, 40),
-                                   noise=0.02, random_state=0)
+                                   noise=0.02, random_state=0, as_frame=False)
     prior = data.prior + 0.05 * np.random.default_rng(0).standard_normal(data.prior.shape)
     params = {**FAST, "prior": prior, "prior_weight": (0.9995, 0.995), "hidden_units": 8}
     fits = [DASHRegulatoryEstimator(**params).fit(data.X, t=data.t) for _ in range(2)]
@@ -310,7 +310,7 @@ def test_too_few_data_for_the_model_warn_with_the_forecast_skill():
     from skdash.exceptions import UnreliableFitWarning
 
     data = make_regulatory_network(8, n_trajectories=4, n_test_trajectories=0, times=np.arange(6.0), noise=0.02,
-                                   random_state=0)
+                                   random_state=0, as_frame=False)
     with pytest.warns(UnreliableFitWarning, match=r"too few for the model.*skill of -?\d"):
         est = DASHRegulatoryEstimator(prior=data.prior, hidden_units=8, max_epochs=40, random_state=0,
                                       n_threads=1).fit(data.X, t=data.t, trajectory=data.trajectory)

@@ -941,7 +941,7 @@ def make_regulatory_network(
     ec50_range=(0.3, 0.7),
     hill_range=(1.0, 2.0),
     sparse="auto",
-    as_frame=False,
+    as_frame=True,
     random_state=None,
 ):
     """Simulate time courses from a random Hill-kinetics gene regulatory network.
@@ -986,8 +986,9 @@ def make_regulatory_network(
     sparse : bool or "auto", default="auto"
         Return ``prior`` and ``network`` as scipy CSR arrays. "auto" does so above
         2000 genes, where dense matrices would take hundreds of megabytes.
-    as_frame : bool, default=False
-        If True, ``X`` and ``X_test`` are DataFrames with gene-name columns, dense
+    as_frame : bool, default=True
+        If True, ``X`` and ``X_test`` are DataFrames with gene-name columns (so
+        that a fitted estimator names its genes), dense
         ``prior`` and ``network`` are DataFrames indexed by gene names, and
         ``frame`` holds the training data in long format (trajectory, time, genes).
     random_state : int, numpy Generator, RandomState or None, default=None

@@ -79,7 +79,7 @@ Source: the public, MIT-licensed repositories of the PHOENIX and DASH authors
 """
 
 
-def load_yeast_cell_cycle(as_frame=False):
+def load_yeast_cell_cycle(as_frame=True):
     """Load the yeast cell cycle time courses of Pramila et al. (500 genes).
 
     The real-data benchmark of the PHOENIX and DASH papers: two time courses of
@@ -87,8 +87,9 @@ def load_yeast_cell_cycle(as_frame=False):
 
     Parameters
     ----------
-    as_frame : bool, default=False
-        If True, ``X`` is a DataFrame with gene-name columns, ``prior`` a DataFrame
+    as_frame : bool, default=True
+        If True, ``X`` is a DataFrame with gene-name columns (so that a fitted
+        estimator names its genes), ``prior`` a DataFrame
         indexed and columned by gene names, and ``frame`` holds the data in long
         format (trajectory, time, genes).
 

@@ -198,7 +198,7 @@ def make_sim350(
     n_trajectories=150,
     n_test_trajectories=50,
     times=(0, 2, 3, 7, 9),
-    as_frame=False,
+    as_frame=True,
     random_state=None,
 ):
     """Simulate the SIM350 benchmark: 350 genes, 550 edges, Hill kinetics.
@@ -223,8 +223,9 @@ def make_sim350(
         Number of noise-free test time courses (may be 0).
     times : array-like of float, default=(0, 2, 3, 7, 9)
         Strictly increasing sampling times; the initial state is at ``times[0]``.
-    as_frame : bool, default=False
-        If True, ``X`` and ``X_test`` are DataFrames with gene-name columns,
+    as_frame : bool, default=True
+        If True, ``X`` and ``X_test`` are DataFrames with gene-name columns (so
+        that a fitted estimator names its genes),
         ``prior`` and ``network`` DataFrames indexed and columned by gene names,
         and ``frame`` holds the training data in long format
         (trajectory, time, genes).

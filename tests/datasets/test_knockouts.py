@@ -11,12 +11,12 @@ TIMES = [0.0, 2.0, 9.0]
 
 @pytest.fixture(scope="module")
 def sim350():
-    return make_sim350(n_trajectories=1, n_test_trajectories=3, random_state=0)
+    return make_sim350(n_trajectories=1, n_test_trajectories=3, random_state=0, as_frame=False)
 
 
 @pytest.fixture(scope="module")
 def network():
-    return make_regulatory_network(30, n_trajectories=2, n_test_trajectories=3, random_state=0)
+    return make_regulatory_network(30, n_trajectories=2, n_test_trajectories=3, random_state=0, as_frame=False)
 
 
 def sim350_starts(data):

@@ -13,7 +13,7 @@ TIMES = np.array([0.0, 2.0, 3.0, 7.0, 9.0])
 
 @pytest.fixture(scope="module")
 def small():
-    return make_regulatory_network(50, n_trajectories=3, n_test_trajectories=2, random_state=0)
+    return make_regulatory_network(50, n_trajectories=3, n_test_trajectories=2, random_state=0, as_frame=False)
 
 
 def test_shapes_and_layout(small):
@@ -49,16 +49,16 @@ def test_network_structure(small):
 
 
 def test_determinism(small):
-    again = make_regulatory_network(50, n_trajectories=3, n_test_trajectories=2, random_state=0)
+    again = make_regulatory_network(50, n_trajectories=3, n_test_trajectories=2, random_state=0, as_frame=False)
     for key in ("X", "X_test", "prior", "network", "input_genes"):
         np.testing.assert_array_equal(again[key], small[key])
-    other = make_regulatory_network(50, n_trajectories=3, n_test_trajectories=2, random_state=1)
+    other = make_regulatory_network(50, n_trajectories=3, n_test_trajectories=2, random_state=1, as_frame=False)
     assert not np.array_equal(other.network, small.network)
 
 
 def test_noise_and_prior_corruption_do_not_change_the_clean_data(small):
     noisy = make_regulatory_network(50, n_trajectories=3, n_test_trajectories=2, noise=0.2,
-                                    prior_corruption=0.5, random_state=0)
+                                    prior_corruption=0.5, random_state=0, as_frame=False)
     assert noisy.noise_sd == pytest.approx(0.1)
     assert np.abs(noisy.X - small.X).std() > 0.05
     np.testing.assert_array_equal(noisy.X_test, small.X_test)
@@ -71,7 +71,7 @@ def test_noise_and_prior_corruption_do_not_change_the_clean_data(small):
 def test_edges_and_options():
     data = make_regulatory_network(
         30, 60, n_trajectories=1, n_test_trajectories=0, times=[0.0, 1.0],
-        input_fraction=0.3, activation_fraction=1.0, random_state=0,
+        input_fraction=0.3, activation_fraction=1.0, random_state=0, as_frame=False,
     )
     assert data.network.sum() == 60 and data.input_genes.sum() == 9
     assert np.all(data.prior[data.network == 1] == 1.0)
@@ -80,13 +80,13 @@ def test_edges_and_options():
 
 def test_sparse_output_and_auto():
     data = make_regulatory_network(40, n_trajectories=1, n_test_trajectories=0, sparse=True,
-                                   random_state=0)
+                                   random_state=0, as_frame=False)
     dense = make_regulatory_network(40, n_trajectories=1, n_test_trajectories=0,
-                                    random_state=0)
+                                    random_state=0, as_frame=False)
     assert sp.issparse(data.prior) and sp.issparse(data.network)
     np.testing.assert_array_equal(data.prior.toarray(), dense.prior)
     big = make_regulatory_network(2500, n_trajectories=1, n_test_trajectories=0,
-                                  times=[0.0, 1.0], random_state=0)
+                                  times=[0.0, 1.0], random_state=0, as_frame=False)
     assert sp.issparse(big.prior) and big.prior.shape == (2500, 2500)
     assert big.network.sum() == round(2500 * 550 / 350)
     assert np.all(np.isfinite(big.X))
@@ -117,7 +117,7 @@ def test_vectorised_rhs_matches_parsed_equations():
 def test_tiny_dense_network_respects_limits():
     # 4 genes, 1 input: every non-input gene is regulated by all others it may use
     data = make_regulatory_network(4, 9, n_trajectories=1, n_test_trajectories=0,
-                                   input_fraction=0.25, regulator_fraction=1.0, random_state=0)
+                                   input_fraction=0.25, regulator_fraction=1.0, random_state=0, as_frame=False)
     assert data.network.sum() == 9 and np.all(np.diag(data.network) == 0)
 
 

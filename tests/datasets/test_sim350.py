@@ -18,7 +18,7 @@ TIMES = np.array([0.0, 2.0, 3.0, 7.0, 9.0])
 
 @pytest.fixture(scope="module")
 def small():
-    return make_sim350(n_trajectories=4, n_test_trajectories=2, random_state=0)
+    return make_sim350(n_trajectories=4, n_test_trajectories=2, random_state=0, as_frame=False)
 
 
 def test_reproduces_shipped_test_trajectories():
@@ -85,7 +85,7 @@ def test_noise_free_values_and_constant_inputs(small):
 
 
 def test_initial_state_distribution():
-    data = make_sim350(n_trajectories=60, n_test_trajectories=0, times=[0.0], random_state=3)
+    data = make_sim350(n_trajectories=60, n_test_trajectories=0, times=[0.0], random_state=3, as_frame=False)
     x0 = data.X
     inputs = x0[:, data.input_genes]
     # inputs scatter narrowly around a per-gene mean; the others are broad
@@ -95,29 +95,29 @@ def test_initial_state_distribution():
 
 
 def test_same_seed_same_data_and_different_seed_differs(small):
-    again = make_sim350(n_trajectories=4, n_test_trajectories=2, random_state=0)
+    again = make_sim350(n_trajectories=4, n_test_trajectories=2, random_state=0, as_frame=False)
     for key in ("X", "X_test", "prior"):
         np.testing.assert_array_equal(again[key], small[key])
-    other = make_sim350(n_trajectories=4, n_test_trajectories=2, random_state=1)
+    other = make_sim350(n_trajectories=4, n_test_trajectories=2, random_state=1, as_frame=False)
     assert not np.allclose(other.X, small.X)
     rng = make_sim350(n_trajectories=4, n_test_trajectories=2,
-                      random_state=np.random.default_rng(0))
+                      random_state=np.random.default_rng(0), as_frame=False)
     assert rng.X.shape == small.X.shape
     legacy = make_sim350(n_trajectories=2, n_test_trajectories=0,
-                         random_state=np.random.RandomState(0))
+                         random_state=np.random.RandomState(0), as_frame=False)
     assert legacy.X.shape == (10, N_GENES)
 
 
 def test_noise_sd_and_independent_streams(small):
     noisy = make_sim350(noise=0.1, prior_corruption=0.2, n_trajectories=4,
-                        n_test_trajectories=2, random_state=0)
+                        n_test_trajectories=2, random_state=0, as_frame=False)
     assert noisy.noise_sd == pytest.approx(0.05)
     residual = noisy.X - small.X
     assert residual.std() == pytest.approx(0.05, rel=0.05)
     assert abs(residual.mean()) < 0.005
     np.testing.assert_array_equal(noisy.X_test, small.X_test)
     # the number of test trajectories does not change the training data
-    fewer = make_sim350(n_trajectories=4, n_test_trajectories=0, random_state=0)
+    fewer = make_sim350(n_trajectories=4, n_test_trajectories=0, random_state=0, as_frame=False)
     np.testing.assert_array_equal(fewer.X, small.X)
     assert fewer.X_test.shape == (0, N_GENES)
 
@@ -126,13 +126,13 @@ def test_prior_without_corruption_is_the_signed_true_network(small):
     np.testing.assert_array_equal(small.prior != 0, small.network == 1)
     assert set(np.unique(small.prior)) == {-1.0, 0.0, 1.0}
     assert (small.prior > 0).sum() == 374 and (small.prior < 0).sum() == 176
-    np.testing.assert_array_equal(small.prior, load_sim350_prior(0.0))
+    np.testing.assert_array_equal(small.prior, load_sim350_prior(0.0, as_frame=False))
     assert np.all(np.diag(small.network) == 0)
 
 
 def test_prior_corruption_moves_the_right_number_of_edges(small):
     data = make_sim350(prior_corruption=0.1, n_trajectories=1, n_test_trajectories=0,
-                       random_state=0)
+                       random_state=0, as_frame=False)
     moved = ((data.prior != 0) & (small.network == 0)).sum()
     assert moved == round(0.1 * 550)
     assert (data.prior > 0).sum() == 374 and (data.prior < 0).sum() == 176
@@ -140,7 +140,7 @@ def test_prior_corruption_moves_the_right_number_of_edges(small):
 
 @pytest.mark.parametrize("corruption, n_moved", [(0.0, 0), (0.05, 27), (0.1, 55), (0.2, 110)])
 def test_reference_priors(small, corruption, n_moved):
-    prior = load_sim350_prior(corruption)
+    prior = load_sim350_prior(corruption, as_frame=False)
     assert ((prior != 0) & (small.network == 0)).sum() == n_moved
     assert (prior > 0).sum() == 374 and (prior < 0).sum() == 176
     frame = load_sim350_prior(corruption, as_frame=True)
@@ -149,7 +149,7 @@ def test_reference_priors(small, corruption, n_moved):
 
 def test_reference_prior_rejects_other_levels():
     with pytest.raises(ValueError, match="one of"):
-        load_sim350_prior(0.3)
+        load_sim350_prior(0.3, as_frame=False)
 
 
 def test_as_frame():
@@ -161,7 +161,7 @@ def test_as_frame():
         assert list(data[key].index) == list(data[key].columns) == data.gene_names
     assert list(data.frame.columns[:2]) == ["trajectory", "time"]
     assert data.frame.shape == (10, N_GENES + 2)
-    plain = make_sim350(n_trajectories=2, n_test_trajectories=1, random_state=0)
+    plain = make_sim350(n_trajectories=2, n_test_trajectories=1, random_state=0, as_frame=False)
     np.testing.assert_array_equal(data.X.to_numpy(), plain.X)
 
 

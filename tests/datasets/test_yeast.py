@@ -10,7 +10,7 @@ TIMES = np.r_[np.arange(0.0, 101.0, 5.0), 110.0, 115.0, 120.0]
 
 
 def test_arrays():
-    data = load_yeast_cell_cycle()
+    data = load_yeast_cell_cycle(as_frame=False)
     assert data.X.shape == (48, 500) and data.X.dtype == np.float64
     assert np.all(np.isfinite(data.X))
     assert -3.0 < data.X.min() < -2.0 and 3.5 < data.X.max() < 4.5  # log-ratios
@@ -31,7 +31,7 @@ def test_as_frame():
     assert isinstance(data.prior, pd.DataFrame)
     assert list(data.prior.index) == list(data.prior.columns) == data.gene_names
     assert list(data.frame.columns[:2]) == ["trajectory", "time"]
-    np.testing.assert_array_equal(data.X.to_numpy(), load_yeast_cell_cycle().X)
+    np.testing.assert_array_equal(data.X.to_numpy(), load_yeast_cell_cycle(as_frame=False).X)
 
 
 def test_validation():
