@@ -32,8 +32,10 @@ python=$venv/bin/python
 
 if ! "$python" -c "import torch" 2>/dev/null; then
     echo "Installing the CPU build of torch ..." >&2
-    "$python" -m pip install --quiet --extra-index-url "${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}" \
-        "${TORCH_SPEC:-torch==2.13.0}"
+    # torch alone from the build index, then its dependencies from the usual one
+    "$python" -m pip install --quiet --no-deps \
+        --extra-index-url "${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}" "${TORCH_SPEC:-torch==2.13.0}"
+    "$python" -m pip install --quiet "${TORCH_SPEC:-torch==2.13.0}"
 fi
 echo "Installing skdash$extras ..." >&2
 "$python" -m pip install --quiet -e ".$extras"

@@ -1,7 +1,7 @@
 """
-=====================================
+======================================
 Edge confidence by stability selection
-=====================================
+======================================
 
 A single DASH fit is one draw: refits with another seed, or on other time
 courses, keep a different set of edges near the pruning cut.
