@@ -31,6 +31,9 @@ Methods (all rank every off-diagonal pair; rows = regulators, columns = targets)
                  max_epochs=...)``, otherwise the package defaults (sparsity="auto").  Pairs are
                  ranked by ``_skdash_scores(est)``; the reported network is ``est.adjacency_``.
                  With no prior it prunes by weight magnitude alone.
+    skdash-s95   the same with sparsity=0.95, the DASH paper's headline sparsity (reached at
+                 epoch 183 of 200 by the default schedule): added because "auto" may keep an
+                 almost unpruned model when pruning raises the validation loss.
     genie3       arboreto's GENIE3 (RandomForest, max_features="sqrt"), static expression.
     grnboost2    arboreto's GRNBoost2 (stochastic gradient boosting with early stopping).
     inferelator  Inferelator 3 TFA-BBSR (``inferelator_workflow(regression="bbsr",
@@ -74,13 +77,15 @@ time courses, reused by later calls).  Every run is one job of a joblib (loky) w
 ``--quick``: 30 trajectories, max_epochs=30 with pruning every epoch, 20 trees, 2 bootstraps,
 by default noise5 with the exact prior and none, seed 0: a smoke test of the pipeline in
 minutes, NOT comparable with the full configuration (150 trajectories, 200 epochs, 100 trees
-for genie3 and dyngenie3, at most 300 boosting rounds for grnboost2, 5 Inferelator bootstraps).
+for genie3 and dyngenie3, at most 300 boosting rounds for grnboost2, 2 Inferelator bootstraps, its
+default: one BBSR bootstrap over 350 genes takes minutes on a loaded core).
 """
 
 import argparse
 import dataclasses
 import os
 import platform
+from importlib.metadata import version
 import tempfile
 import time
 from pathlib import Path
@@ -114,10 +119,12 @@ HARISSA_TIMES = (0.0, 2.0, 4.0, 7.0, 10.0)
 class Method:
     uses_prior: bool
     relative_cost: float   # to start the longest jobs first
+    params: dict = dataclasses.field(default_factory=dict)   # skdash only
 
 
 METHODS = {
     "skdash": Method(True, 3.0),
+    "skdash-s95": Method(True, 3.0, dict(sparsity=0.95)),
     "genie3": Method(False, 2.0),
     "grnboost2": Method(False, 1.0),
     "inferelator": Method(True, 1.5),
@@ -125,6 +132,7 @@ METHODS = {
     "prior": Method(True, 0.0),
 }
 PEERS = ["genie3", "grnboost2", "inferelator", "dyngenie3"]
+SKDASH = [name for name in METHODS if name.startswith("skdash")]
 
 METRICS = ["aupr", "auroc", "precision", "recall", "f1", "seconds"]
 LABELS = {"aupr": "AUPR", "auroc": "AUROC", "precision": "precision", "recall": "recall", "f1": "F1",
@@ -147,8 +155,9 @@ class Settings:
     @classmethod
     def from_args(cls, args):
         if args.quick:
-            return cls(True, 30, 30, dict(pruning_interval=1), args.trees or 20, 60, 2)
-        return cls(False, 150, 200, {}, args.trees or 100, 300, 5)
+            return cls(True, args.trajectories or 30, 30, dict(pruning_interval=1), args.trees or 20, 60,
+                       args.bootstraps or 2)
+        return cls(False, args.trajectories or 150, 200, {}, args.trees or 100, 300, args.bootstraps or 2)
 
 
 # ---------------------------------------------------------------------------- data
@@ -201,9 +210,9 @@ def _skdash_scores(est):
     return np.abs(est.network_)
 
 
-def run_skdash(data, seed, settings):
+def run_skdash(method, data, seed, settings):
     est = DASHRegulatoryEstimator(prior=data.prior, n_threads=1, random_state=seed, max_epochs=settings.max_epochs,
-                                  **settings.schedule)
+                                  **settings.schedule, **METHODS[method].params)
     est.fit(data.X, t=data.t, trajectory=data.trajectory)
     return _skdash_scores(est), np.asarray(est.adjacency_, dtype=bool), "adjacency_"
 
@@ -244,9 +253,13 @@ def inferelator_metadata(t, trajectory, names):
 
 def inferelator_scores(data, seed, settings):
     from inferelator import inferelator_workflow
+    from inferelator.distributed.inferelator_mp import MPControl
     from inferelator.utils import Debug
 
     Debug.set_verbose_level(-1)
+    # Inferelator's default engine starts its own joblib workers; the benchmark gives every run one core
+    MPControl.set_multiprocess_engine("local")
+    MPControl.connect()
     order = np.lexsort((data.t, data.trajectory))   # Inferelator walks each time course in order
     X, t, trajectory = data.X[order], data.t[order], data.trajectory[order]
     genes = list(data.gene_names)
@@ -329,8 +342,8 @@ def run_one(method, dataset, noise, prior, seed, settings, cache_dir):
             return None   # nothing to score
         prior_matrix = np.asarray(data.prior, dtype=float)
         scores, adjacency, network_from = np.abs(prior_matrix), prior_matrix != 0, "prior edges"
-    elif method == "skdash":
-        scores, adjacency, network_from = run_skdash(data, seed, settings)
+    elif method in SKDASH:
+        scores, adjacency, network_from = run_skdash(method, data, seed, settings)
     else:
         scores = peer_scores(method, data, seed, settings)
         adjacency, network_from = top_k_adjacency(scores, n_true), f"top {n_true}"
@@ -349,7 +362,7 @@ def source_prior(method, prior):
 
 
 def plan(methods, datasets, noises, priors, seeds, done):
-    """Runs to compute (longest first), and the copies each prior-free run fills in."""
+    """Runs to compute, and the copies each prior-free run fills in."""
     to_run, copies = [], {}
     for method in methods:
         for dataset in datasets:
@@ -365,7 +378,8 @@ def plan(methods, datasets, noises, priors, seeds, done):
                             copies.setdefault(key, []).append(prior)
                         if key not in done and key not in to_run:
                             to_run.append(key)
-    to_run.sort(key=lambda key: -METHODS[key[0]].relative_cost * DATASETS[key[1]]["n_genes"])
+    # priors in the order asked for (a study cut short has the first ones complete), longest jobs first
+    to_run.sort(key=lambda key: (priors.index(key[3]), -METHODS[key[0]].relative_cost * DATASETS[key[1]]["n_genes"]))
     return to_run, copies
 
 
@@ -442,17 +456,17 @@ def summarize(runs):
     return ordered(summary.reset_index(), ["method"]).reset_index(drop=True)
 
 
-def ratios(summary, metric):
-    """Per condition: skdash's mean over the best peer's mean (peers: PEERS, not the prior)."""
+def ratios(summary, metric, method="skdash"):
+    """Per condition: the skdash variant's mean over the best peer's mean (peers: PEERS, not the prior)."""
     rows = []
     for condition, group in summary.groupby(CONDITION, sort=False):
         by_method = group.set_index("method")[f"{metric}_mean"]
         peers = by_method.reindex(PEERS).dropna()
-        if "skdash" not in by_method or peers.empty:
+        if method not in by_method or peers.empty:
             continue
         best = peers.idxmax()
-        rows.append(dict(zip(CONDITION, condition), skdash=by_method["skdash"], best_peer=best,
-                         best_peer_value=peers[best], ratio=by_method["skdash"] / peers[best]))
+        rows.append(dict(zip(CONDITION, condition), skdash=by_method[method], best_peer=best,
+                         best_peer_value=peers[best], ratio=by_method[method] / peers[best]))
     return pd.DataFrame(rows, columns=CONDITION + ["skdash", "best_peer", "best_peer_value", "ratio"])
 
 
@@ -468,26 +482,22 @@ def markdown_table(summary):
     return "\n".join(lines)
 
 
-def ratio_table(summary):
-    aupr, f1 = ratios(summary, "aupr"), ratios(summary, "f1")
-    lines = ["| dataset | noise | prior | skdash AUPR | best peer (AUPR) | ratio "
-             "| skdash F1 | best peer (F1) | ratio |",
-             "|---|---|---|---:|---|---:|---:|---|---:|"]
+def ratio_table(summary, method):
+    aupr, f1 = ratios(summary, "aupr", method), ratios(summary, "f1", method)
+    lines = [f"| dataset | noise | prior | {method} AUPR | best peer (AUPR) | ratio "
+             f"| {method} F1 | best peer (F1) | ratio |", "|---|---|---|---:|---|---:|---:|---|---:|"]
     merged = aupr.merge(f1, on=CONDITION, suffixes=("_aupr", "_f1"))
     for row in merged.to_dict("records"):
         lines.append(f"| {row['dataset']} | {row['noise']} | {row['prior']} | {row['skdash_aupr']:.3f} | "
                      f"{row['best_peer_aupr']} {row['best_peer_value_aupr']:.3f} | {row['ratio_aupr']:.2f} | "
                      f"{row['skdash_f1']:.3f} | {row['best_peer_f1']} {row['best_peer_value_f1']:.3f} | "
                      f"{row['ratio_f1']:.2f} |")
-    return "\n".join(lines), merged
+    return "\n".join(lines)
 
 
 def describe_setup(settings, jobs):
     config = ("QUICK smoke configuration (not comparable with the full one)" if settings.quick
               else "full configuration")
-    import arboreto
-    import harissa
-    import inferelator
     return "\n".join([
         f"- Configuration: {config}: {settings.n_trajectories} trajectories per data set, skdash "
         f"max_epochs={settings.max_epochs}, schedule overrides {settings.schedule or 'none'}; "
@@ -501,16 +511,16 @@ def describe_setup(settings, jobs):
         f"- Machine: {cpu_name()} ({platform.machine()}), os.cpu_count()={os.cpu_count()}, shared with other "
         f"work; {jobs} parallel jobs, one thread each (wall times are under that load).",
         f"- Versions: skdash {skdash.__version__}, torch {torch.__version__}, scikit-learn {sklearn.__version__}, "
-        f"harissa {harissa.__version__}, arboreto {getattr(arboreto, '__version__', '0.1.6')}, "
-        f"inferelator {getattr(inferelator, '__version__', '?')}, Python {platform.python_version()}.",
+        + ", ".join(f"{name} {version(name)}" for name in ("harissa", "arboreto", "inferelator", "dask"))
+        + f", Python {platform.python_version()}.",
     ])
 
 
 def write_summary(output, summary, settings, jobs):
     summary.to_csv(output / "summary.csv", index=False)
-    ratio_text, _ = ratio_table(summary)
-    text = (f"# Network benchmark: skdash and peers\n\n{describe_setup(settings, jobs)}\n\n"
-            f"## skdash / best peer (means over seeds)\n\n{ratio_text}\n\n"
+    ratio_text = "\n\n".join(f"## {method} / best peer (means over seeds)\n\n{ratio_table(summary, method)}"
+                             for method in SKDASH if method in set(summary["method"]))
+    text = (f"# Network benchmark: skdash and peers\n\n{describe_setup(settings, jobs)}\n\n{ratio_text}\n\n"
             f"## All methods (mean ± sd over seeds)\n\n{markdown_table(summary)}\n")
     (output / "summary.md").write_text(text)
     return text
@@ -559,9 +569,11 @@ def parse_args(argv):
     parser.add_argument("--noises", nargs="+", default=None, choices=list(NOISES),
                         help="default both (noise5 with --quick)")
     parser.add_argument("--priors", nargs="+", default=None, choices=list(PRIORS),
-                        help="default all (exact and none with --quick)")
+                        help="default all (exact and none with --quick), run in this order")
     parser.add_argument("--jobs", type=int, default=2, help="parallel worker processes, one thread each")
     parser.add_argument("--trees", type=int, default=None, help="trees per forest; default 100 (20 with --quick)")
+    parser.add_argument("--trajectories", type=int, default=None, help="per data set; default 150 (30 with --quick)")
+    parser.add_argument("--bootstraps", type=int, default=None, help="Inferelator bootstraps; default 2")
     parser.add_argument("--quick", action="store_true", help="small smoke configuration (see above)")
     args = parser.parse_args(argv)
     if args.seeds is None:
@@ -570,8 +582,9 @@ def parse_args(argv):
         args.noises = ["noise5"] if args.quick else list(NOISES)
     if args.priors is None:
         args.priors = ["exact", "none"] if args.quick else list(PRIORS)
-    if args.jobs < 1:
-        parser.error("--jobs must be >= 1")
+    for name in ("jobs", "trajectories", "bootstraps", "trees"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            parser.error(f"--{name} must be >= 1")
     return args
 
 
