@@ -5,6 +5,9 @@ Usage (peers and simulator come with the ``benchmarks`` extra; keep them out of 
     /work/venv-bench/bin/pip install -e ".[test,benchmarks]"
     /work/venv-bench/bin/python benchmarks/network.py --output results/network-quick --quick
     /work/venv-bench/bin/python benchmarks/network.py --output results/network --seeds 0 1 2
+    # what fitted in a session on 2 shared cores: one noise level, fewer trajectories, 1 bootstrap
+    /work/venv-bench/bin/python benchmarks/network.py --output results/network --seeds 0 --noises noise5 \
+        --priors exact none corrupt40 corrupt20 --trajectories 100 --bootstraps 1
 
 Data (``--datasets``; noise ``--noises`` noise5 / noise10, Gaussian sd 0.025 / 0.05, the
 convention of ``make_sim350``; prior ``--priors`` exact / corrupt20 / corrupt40 / none, where
@@ -73,6 +76,7 @@ Outputs in --output: ``runs.csv`` (appended run by run; a restarted study skips 
 ``summary.csv``, ``summary.md`` (mean ± sd over seeds per condition, and the ratio of skdash
 to the best peer), ``network.png``, ``settings.json``, and ``cache/`` (simulated harissa
 time courses, reused by later calls).  Every run is one job of a joblib (loky) worker process.
+``--summarize-only`` rewrites the summaries from runs.csv of a study cut short.
 
 ``--quick``: 30 trajectories, max_epochs=30 with pruning every epoch, 20 trees, 2 bootstraps,
 by default noise5 with the exact prior and none, seed 0: a smoke test of the pipeline in
@@ -575,6 +579,8 @@ def parse_args(argv):
     parser.add_argument("--trajectories", type=int, default=None, help="per data set; default 150 (30 with --quick)")
     parser.add_argument("--bootstraps", type=int, default=None, help="Inferelator bootstraps; default 2")
     parser.add_argument("--quick", action="store_true", help="small smoke configuration (see above)")
+    parser.add_argument("--summarize-only", action="store_true",
+                        help="run nothing: rewrite summary.csv, summary.md and the PNG from runs.csv")
     args = parser.parse_args(argv)
     if args.seeds is None:
         args.seeds = [0] if args.quick else [0, 1, 2]
@@ -594,8 +600,11 @@ def main(argv=None):
     args.output.mkdir(parents=True, exist_ok=True)
     check_settings(args.output, settings)
     started = time.perf_counter()
-    runs = run_study(args.output, args.methods, args.datasets, args.noises, args.priors, args.seeds, settings,
-                     args.jobs)
+    if args.summarize_only:
+        runs = read_runs(args.output / "runs.csv")
+    else:
+        runs = run_study(args.output, args.methods, args.datasets, args.noises, args.priors, args.seeds, settings,
+                         args.jobs)
     if runs.empty:
         raise SystemExit("No runs to summarise.")
     summary = summarize(runs)
