@@ -1,0 +1,84 @@
+"""The independent-simulator adapter of benchmarks/network.py returns well-formed, seeded data.
+
+Needs the ``benchmarks`` extra (harissa); skipped without it.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("harissa")
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "_harissa.py"
+_spec = importlib.util.spec_from_file_location("_bench_harissa", _PATH)
+harissa_adapter = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(harissa_adapter)
+
+TIMES = (0.0, 1.0, 3.0)
+
+
+@pytest.fixture(scope="module")
+def clean():
+    # pure-numpy simulator: no 15 s numba compilation in the test suite
+    return harissa_adapter.simulate_harissa(12, n_trajectories=3, times=TIMES, random_state=0, use_numba=False)
+
+
+def test_long_format_and_scale(clean):
+    assert clean.X_clean.shape == (9, 12)
+    np.testing.assert_array_equal(clean.t, np.tile(TIMES, 3))
+    np.testing.assert_array_equal(clean.trajectory, np.repeat([0, 1, 2], 3))
+    assert np.all(np.isfinite(clean.X_clean))
+    assert clean.X_clean.min() >= 0
+    np.testing.assert_allclose(clean.X_clean.max(axis=0), 1.0)   # each gene scaled by its own maximum
+    assert len(clean.gene_names) == 12 and len(set(clean.gene_names)) == 12
+
+
+def test_network_is_signed_without_self_loops_and_inputs_have_no_regulators(clean):
+    network = clean.network
+    assert network.shape == (12, 12)
+    assert set(np.unique(network)) <= {-1.0, 0.0, 1.0}
+    assert np.all(np.diag(network) == 0)
+    assert np.all(network[:, clean.input_genes] == 0)
+    in_degree = (network[:, ~clean.input_genes] != 0).sum(axis=0)
+    assert np.all((in_degree >= 1) & (in_degree <= 3))
+
+
+def test_same_seed_same_data_other_seed_other_data(clean):
+    again = harissa_adapter.simulate_harissa(12, n_trajectories=3, times=TIMES, random_state=0, use_numba=False)
+    np.testing.assert_array_equal(again.X_clean, clean.X_clean)
+    np.testing.assert_array_equal(again.network, clean.network)
+    other = harissa_adapter.simulate_harissa(12, n_trajectories=3, times=TIMES, random_state=1, use_numba=False)
+    assert not np.array_equal(other.X_clean, clean.X_clean)
+
+
+def test_dataset_noise_and_prior(clean):
+    data = harissa_adapter.make_harissa_dataset(clean, noise=0.1, prior_corruption=0.4, random_state=0)
+    np.testing.assert_array_equal(data.network, clean.network != 0)
+    assert abs(np.std(data.X - clean.X_clean) - 0.05) < 0.02   # sd = 0.5 * noise, as make_sim350
+    n_edges = int((clean.network != 0).sum())
+    assert int((data.prior != 0).sum()) == n_edges
+    moved = int(((data.prior != 0) & (clean.network == 0)).sum())
+    assert moved == round(0.4 * n_edges)
+    exact = harissa_adapter.make_harissa_dataset(clean, noise=0.0, prior_corruption=0.0, random_state=0)
+    np.testing.assert_array_equal(exact.prior, clean.network)
+    np.testing.assert_array_equal(exact.X, clean.X_clean)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(n_genes=1), "n_genes"),
+    (dict(n_trajectories=0), "n_trajectories"),
+    (dict(times=(0.0, 0.0)), "times"),
+    (dict(times=(0.0, np.nan)), "times"),
+])
+def test_invalid_input_is_refused(kwargs, message):
+    arguments = dict(n_genes=5, n_trajectories=1, times=TIMES, random_state=0, use_numba=False)
+    arguments.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        harissa_adapter.simulate_harissa(**arguments)
+
+
+def test_dataset_refuses_bad_noise(clean):
+    with pytest.raises(ValueError, match="noise"):
+        harissa_adapter.make_harissa_dataset(clean, noise=-0.1, prior_corruption=0.0, random_state=0)
