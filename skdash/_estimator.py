@@ -52,6 +52,16 @@ _ROUTING_MESSAGE = (
 )
 
 
+def reject_unrouted_time_axis(t, trajectory):
+    """Fail loudly when ``t``/``trajectory`` reach fit inside a search that will score without them."""
+    if (t is not None or trajectory is not None) and inside_unrouted_cross_validation():
+        raise ValueError(
+            "`t`/`trajectory` were passed to fit inside a cross-validation (e.g. GridSearchCV or "
+            "cross_validate) while metadata routing is disabled: scikit-learn would then call "
+            "score without them and score every split on the wrong time axis. " + _ROUTING_MESSAGE
+        )
+
+
 class _MatrixSummary:
     """Stands in for a gene matrix in the estimator's repr."""
 
@@ -498,12 +508,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self : DASHRegulatoryEstimator
             The fitted estimator.
         """
-        if (t is not None or trajectory is not None) and inside_unrouted_cross_validation():
-            raise ValueError(
-                "`t`/`trajectory` were passed to fit inside a cross-validation (e.g. GridSearchCV or "
-                "cross_validate) while metadata routing is disabled: scikit-learn would then call "
-                "score without them and score every split on the wrong time axis. " + _ROUTING_MESSAGE
-            )
+        reject_unrouted_time_axis(t, trajectory)
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         check_expression_scale(X)
         n_genes = X.shape[1]

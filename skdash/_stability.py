@@ -17,9 +17,9 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._compat import HasMethods, Interval, _fit_context, inside_unrouted_cross_validation, validate_data
+from ._compat import HasMethods, Interval, _fit_context, validate_data
 from ._data import align_to_fitted_genes, check_expression_scale, check_time_axis, transitions_from_time_axis
-from ._estimator import _ROUTING_MESSAGE, DASHRegulatoryEstimator
+from ._estimator import _ROUTING_MESSAGE, DASHRegulatoryEstimator, reject_unrouted_time_axis
 from ._perturbation import effects_over_members, first_states, influence_from_effects, simulation_reference
 from ._progress import member_progress
 from .exceptions import DataScaleWarning
@@ -285,12 +285,7 @@ class StabilitySelection(MetaEstimatorMixin, BaseEstimator):
         self : StabilitySelection
             The fitted ensemble.
         """
-        if (t is not None or trajectory is not None) and inside_unrouted_cross_validation():
-            raise ValueError(
-                "`t`/`trajectory` were passed to fit inside a cross-validation (e.g. GridSearchCV or "
-                "cross_validate) while metadata routing is disabled: scikit-learn would then call "
-                "score without them and score every split on the wrong time axis. " + _ROUTING_MESSAGE
-            )
+        reject_unrouted_time_axis(t, trajectory)
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
         check_expression_scale(X)
         units, times, resampling = _resampling_units(X.shape[0], t, trajectory, self.block_length)
