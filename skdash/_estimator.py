@@ -34,8 +34,8 @@ from ._progress import epoch_progress
 from .exceptions import UnreliableFitWarning
 from ._training import TrainingSettings, Transitions, default_threads, torch_threads, train
 
-#: Below this forecast skill on held-out transitions (1 - MSE / MSE of "no
-#: change") the fit warns that the data are too few for the model.
+#: Below this forecast skill on held-out transitions (1 - MSE / MSE of the
+#: model without regulation) the fit warns that the network is not supported.
 MIN_FORECAST_SKILL = 0.2
 
 #: DASH's reference (lambda_in, lambda_out) on SIM350, used when a prior is given
@@ -245,7 +245,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         towards a level (fitted per gene on the training transitions).  1 is
         perfect, 0 means the regulation learned does not forecast better than
         no regulation at all; below 0.2 fit warns (:class:`~skdash.exceptions.UnreliableFitWarning`)
-        that the data are too few for the model.
+        that the data do not support the network.
     n_threads_ : int
         Torch threads used by fit, and by ``predict``, ``score`` and ``simulate``
         (see ``n_threads``).
@@ -566,7 +566,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         return self
 
     def _check_reliability(self, train, held_out):
-        """Set ``forecast_skill_`` and warn when the data are too few for the model.
+        """Set ``forecast_skill_`` and warn when the data do not support the network.
 
         The skill compares the model's one-step forecasts of the held-out
         transitions with those of the model without regulation, in which each
@@ -596,9 +596,11 @@ class DASHRegulatoryEstimator(BaseEstimator):
             problems.append(f"it keeps {n_weights} weights for {n_observed} observed values")
         if problems:
             warnings.warn(
-                "The data look too few for the model, so the network is not reliable: " + "; ".join(problems)
-                + f" ({len(held_out)} transitions checked). Use more time courses, fewer hidden_units "
-                f"(now {self.hidden_units}) or a higher sparsity.",
+                "The data do not support the fitted network: " + "; ".join(problems)
+                + f" ({len(held_out)} transitions checked). Usual causes: too few data for the model (use "
+                f"more time courses, fewer hidden_units (now {self.hidden_units}) or a higher sparsity), "
+                f"too short a training (max_epochs={self.max_epochs}), or a prior_loss_weight "
+                f"({self.prior_loss_weight_:g}) that pulls the model towards the prior more than the data allow.",
                 UnreliableFitWarning, stacklevel=_user_stacklevel())
 
     def _read_out(self, sensitivity_path):

@@ -23,10 +23,11 @@ class DataScaleWarning(UserWarning):
 
 
 class UnreliableFitWarning(UserWarning):
-    """The data are too few for the model, so its network is not to be trusted.
+    """The data do not support the fitted network, so it is not to be trusted as it is.
 
     Raised after fit when the model forecasts the held-out transitions hardly
-    better than assuming that nothing changes (``forecast_skill_`` below 0.2),
-    or when it keeps more weights than the training data hold values.  More
-    time courses, fewer hidden units or a higher ``sparsity`` help.
+    better than a model without regulation, in which each gene relaxes on its
+    own (``forecast_skill_`` below 0.2), or when it keeps more weights than the
+    training data hold values.  More time courses, fewer hidden units, a higher
+    ``sparsity``, more epochs or a lower ``prior_loss_weight`` help.
     """

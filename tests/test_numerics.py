@@ -311,7 +311,7 @@ def test_too_few_data_for_the_model_warn_with_the_forecast_skill():
 
     data = make_regulatory_network(8, n_trajectories=4, n_test_trajectories=0, times=np.arange(6.0), noise=0.02,
                                    random_state=0, as_frame=False)
-    with pytest.warns(UnreliableFitWarning, match=r"too few for the model.*skill of -?\d"):
+    with pytest.warns(UnreliableFitWarning, match=r"do not support the fitted network.*skill of -?\d.*too few data"):
         est = DASHRegulatoryEstimator(prior=data.prior, hidden_units=8, max_epochs=40, random_state=0,
                                       n_threads=1).fit(data.X, t=data.t, trajectory=data.trajectory)
     assert est.forecast_skill_ < 0.2
