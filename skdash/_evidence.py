@@ -27,8 +27,9 @@ import torch
 
 from ._phoenix import shifted_softsign
 
-#: States per chunk of Jacobians (each chunk holds chunk x n_genes x n_genes values).
-JACOBIAN_CHUNK = 64
+#: Memory for one chunk of Jacobians (chunk x n_genes x n_genes float64 values, and as
+#: much again for the intermediates): 34 states at 350 genes, one state from ~2 000 genes on.
+JACOBIAN_CHUNK_BYTES = 64 * 2**20
 #: States at which the sensitivities are recorded before each pruning event.
 MAX_PATH_STATES = 128
 #: Most regulators :func:`select_edges` keeps for one target.
@@ -58,7 +59,7 @@ def field_jacobians(field, states, *, scaled=True):
 
 
 @torch.no_grad()
-def mean_sensitivities(field, states, *, chunk_size=JACOBIAN_CHUNK):
+def mean_sensitivities(field, states, *, chunk_size=None):
     """Mean Jacobians of ``field`` over ``states``.
 
     Parameters
@@ -66,8 +67,9 @@ def mean_sensitivities(field, states, *, chunk_size=JACOBIAN_CHUNK):
     field : PhoenixField
     states : tensor of shape (n_states, n_genes)
         Observed expression states, in the field's dtype and device.
-    chunk_size : int
-        States per Jacobian chunk (bounds the memory to chunk x n_genes^2 values).
+    chunk_size : int, default=None
+        States per Jacobian chunk (bounds the memory to chunk x n_genes^2 values);
+        None fits a chunk in ``JACOBIAN_CHUNK_BYTES``.
 
     Returns
     -------
@@ -80,6 +82,8 @@ def mean_sensitivities(field, states, *, chunk_size=JACOBIAN_CHUNK):
     if states.ndim != 2 or states.shape[1] != field.n_genes or states.shape[0] == 0:
         raise ValueError(f"states must have shape (n_states >= 1, {field.n_genes}); got {tuple(states.shape)}.")
     n_genes = field.n_genes
+    if chunk_size is None:
+        chunk_size = max(1, JACOBIAN_CHUNK_BYTES // (2 * 8 * n_genes * n_genes))
     magnitude = torch.zeros(n_genes, n_genes, dtype=torch.float64, device=states.device)
     signed = torch.zeros_like(magnitude)
     drive = torch.zeros_like(magnitude)
