@@ -19,6 +19,9 @@ Conditions:
     sim350-corrupt40   the same data, 40% moved
     sim350-noprior     the same data, no prior (magnitude pruning)
     random-network     make_regulatory_network(n_genes, noise=0.05), no prior
+    harissa-exact, harissa-corrupt20, harissa-corrupt40, harissa-noprior
+                       the independent harissa simulator (350 genes, 5% noise), as drawn by
+                       benchmarks/network.py (needs the benchmarks extra), with the same priors
 
 Reported per condition and method (runs.csv, summary.md): the AUPR of the ranking of all off-diagonal
 pairs (stability: edge_scores_; single: the same member score StabilitySelection uses,
@@ -54,7 +57,11 @@ from skdash._stability import _member_edge_scores
 from skdash.datasets import corrupt_prior, make_regulatory_network, make_sim350
 from skdash.metrics import confidence_calibration, edge_aupr, expected_calibration_error
 
-CONDITIONS = ["sim350-exact", "sim350-corrupt20", "sim350-corrupt40", "sim350-noprior", "random-network"]
+CONDITIONS = ["sim350-exact", "sim350-corrupt20", "sim350-corrupt40", "sim350-noprior", "random-network",
+              "harissa-exact", "harissa-corrupt20", "harissa-corrupt40", "harissa-noprior"]
+#: Prior of each harissa condition, in the names of benchmarks/network.py.
+HARISSA_PRIORS = {"harissa-exact": "exact", "harissa-corrupt20": "corrupt20", "harissa-corrupt40": "corrupt40",
+                  "harissa-noprior": "none"}
 N_BINS = 10
 
 
@@ -66,8 +73,19 @@ def settings(quick, n_estimators, jobs):
                 n_trajectories=150, random_genes=100, jobs=jobs)
 
 
-def condition_data(condition, config, seed):
+def condition_data(condition, config, seed, cache_dir):
     """X, t, trajectory, prior (or None) and the true network of one condition."""
+    if condition in HARISSA_PRIORS:
+        # the independent simulator, exactly as benchmarks/network.py draws it (needs the benchmarks extra)
+        try:
+            import network
+        except ImportError as error:
+            raise SystemExit(f"The harissa conditions need the benchmarks extra (pip install -e '.[benchmarks]'): "
+                             f"{error}. Or leave them out with --conditions.") from None
+        settings = network.Settings(config["quick"], config["n_trajectories"], config["max_epochs"], {}, 0, 0, 0)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        data = network.load_data("harissa350", "noise5", HARISSA_PRIORS[condition], seed, settings, cache_dir)
+        return data, data.prior
     if condition == "random-network":
         data = make_regulatory_network(config["random_genes"], n_trajectories=config["n_trajectories"],
                                        n_test_trajectories=0, noise=0.05, sparse=False,
@@ -89,8 +107,8 @@ def network_quality(true_network, adjacency):
     return dict(precision=precision, recall=recall, f1=f1, n_edges=int(np.asarray(adjacency)[off_diagonal].sum()))
 
 
-def run_condition(condition, config, seed):
-    data, prior = condition_data(condition, config, seed)
+def run_condition(condition, config, seed, cache_dir):
+    data, prior = condition_data(condition, config, seed, cache_dir)
     base = DASHRegulatoryEstimator(prior, sparsity=config["sparsity"], max_epochs=config["max_epochs"],
                                    pruning_interval=config["pruning_interval"], n_threads=1, random_state=seed)
     fit = dict(t=data.t, trajectory=data.trajectory)
@@ -158,7 +176,7 @@ def main(argv=None):
     runs, tables = [], []
     for ax, condition in zip(axes[0], args.conditions):
         print(f"== {condition}", flush=True)
-        rows, table, confidence, truth = run_condition(condition, config, args.seed)
+        rows, table, confidence, truth = run_condition(condition, config, args.seed, args.output / "cache")
         runs.extend(rows)
         tables.append(table)
         plot_calibration(confidence, truth, n_bins=N_BINS, ax=ax)
