@@ -62,6 +62,16 @@ def reject_unrouted_time_axis(t, trajectory):
         )
 
 
+def reject_score_without_time_axis(estimator, t, trajectory):
+    """Fail loudly when score gets no time axis although fit had one (the wrong axis otherwise)."""
+    if t is None and trajectory is None and estimator._time_axis_in_fit:
+        raise ValueError(
+            "score() received neither `t` nor `trajectory` although fit() did, so it would score "
+            "on the wrong time axis. Pass them to score; inside GridSearchCV, cross_validate or a "
+            "Pipeline, enable metadata routing. " + _ROUTING_MESSAGE
+        )
+
+
 class _MatrixSummary:
     """Stands in for a gene matrix in the estimator's repr."""
 
@@ -666,12 +676,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
             Variance-weighted R^2 of the forecast end states over all transitions.
         """
         check_is_fitted(self)
-        if t is None and trajectory is None and self._time_axis_in_fit:
-            raise ValueError(
-                "score() received neither `t` nor `trajectory` although fit() did, so it would score "
-                "on the wrong time axis. Pass them to score; inside GridSearchCV, cross_validate or a "
-                "Pipeline, enable metadata routing. " + _ROUTING_MESSAGE
-            )
+        reject_score_without_time_axis(self, t, trajectory)
         observed, forecast, ends = self._one_step_forecasts(X, t, trajectory)
         weights = None
         if sample_weight is not None:

@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._compat import HasMethods, Interval, _fit_context, validate_data
 from ._data import align_to_fitted_genes, check_expression_scale, check_time_axis, transitions_from_time_axis
-from ._estimator import _ROUTING_MESSAGE, DASHRegulatoryEstimator, reject_unrouted_time_axis
+from ._estimator import DASHRegulatoryEstimator, reject_score_without_time_axis, reject_unrouted_time_axis
 from ._perturbation import effects_over_members, first_states, influence_from_effects, simulation_reference
 from ._progress import member_progress
 from .exceptions import DataScaleWarning
@@ -491,13 +491,8 @@ class StabilitySelection(MetaEstimatorMixin, BaseEstimator):
         score : float
         """
         check_is_fitted(self)
+        reject_score_without_time_axis(self, t, trajectory)
         if t is None and trajectory is None:
-            if self._time_axis_in_fit:
-                raise ValueError(
-                    "score() received neither `t` nor `trajectory` although fit() did, so it would score "
-                    "on the wrong time axis. Pass them to score; inside GridSearchCV, cross_validate or a "
-                    "Pipeline, enable metadata routing. " + _ROUTING_MESSAGE
-                )
             # the members were fitted with explicit times: give them fit's default axis
             t = np.arange(np.shape(X)[0], dtype=np.float64)
         X = self._member_X(X)
