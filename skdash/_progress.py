@@ -88,7 +88,8 @@ class EpochProgress(_Reporter):
     total : int
         Maximum number of epochs (the bar's length).
     verbose : int, default=1
-        1: bar (or one line per epoch without a bar); 2 and more: bar and lines.
+        1: bar (or, without a bar, a line for the first epoch and every twentieth
+        of ``total``); 2 and more: bar and one line per epoch.
     file : file-like, default=None
         Where to write; ``None`` means ``sys.stderr`` at the time of writing.
     bar : bool or None, default=None
