@@ -25,6 +25,7 @@ from ._dash import DashPruner, PriorKnowledge, PruningSchedule
 from ._data import (_user_stacklevel, align_to_fitted_genes, canonical_trajectory_codes, check_expression_scale,
                     check_time_axis, split_transitions, transitions_from_time_axis)
 from ._evidence import SensitivityPath, edge_evidence, mean_sensitivities, select_edges
+from ._gene_matrix import edge_list, to_matrix
 from ._integrate import SOLVERS, integrate_trajectories, integrate_transitions
 from ._perturbation import (check_clamp, clamped_states, influence_from_effects, perturbation_effects,
                             simulation_reference)
@@ -746,7 +747,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Parameters
         ----------
         top_k : int, default=None
-            Keep only the k reported edges with the most evidence (``score``).
+            Keep only the k reported edges with the most evidence (``score``);
+            0 keeps none.
         threshold : float, default=None
             Keep only edges with ``|weight| >= threshold``.
         include_self_loops : bool, default=False
@@ -762,31 +764,13 @@ class DASHRegulatoryEstimator(BaseEstimator):
             ``adjacency_``, sorted by decreasing score; or the matrix form (weights).
         """
         check_is_fitted(self)
-        if top_k is not None and (not isinstance(top_k, Integral) or top_k < 0):
-            raise ValueError(f"top_k must be a non-negative integer; got {top_k!r}.")
-        if threshold is not None and not (isinstance(threshold, Real) and threshold >= 0):
-            raise ValueError(f"threshold must be a non-negative number; got {threshold!r}.")
         names = self._gene_names()
-        keep = self.adjacency_.copy()
-        if not include_self_loops:
-            np.fill_diagonal(keep, False)
-        if threshold is not None:
-            keep &= np.abs(self.network_) >= threshold
-        regulators, targets = np.nonzero(keep)
-        weights = self.network_[regulators, targets]
-        scores = self.edge_scores_[regulators, targets]
-        order = np.argsort(-scores, kind="stable")[:top_k]
+        edges = edge_list(self.network_, names, keep=self.adjacency_, include_self_loops=include_self_loops,
+                          threshold=threshold, rank_by=self.edge_scores_, top_k=top_k,
+                          values={"score": self.edge_scores_})
         if as_matrix:
-            matrix = np.zeros_like(self.network_)
-            matrix[regulators[order], targets[order]] = weights[order]
-            return pd.DataFrame(matrix, index=names, columns=names)
-        names = np.asarray(names, dtype=object)
-        return pd.DataFrame({
-            "regulator": names[regulators[order]],
-            "target": names[targets[order]],
-            "weight": weights[order],
-            "score": scores[order],
-        }).reset_index(drop=True)
+            return pd.DataFrame(to_matrix(edges, names, what="the network"), index=names, columns=names)
+        return edges
 
     # ------------------------------------------------------------------ in-silico perturbation
     def perturbation_effects(self, X=None, *, genes=None, value=0.0, horizon=None, t=None, trajectory=None):

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._compat import HasMethods, Interval, _fit_context, validate_data
 from ._data import align_to_fitted_genes, check_expression_scale, check_time_axis, transitions_from_time_axis
 from ._estimator import DASHRegulatoryEstimator, reject_score_without_time_axis, reject_unrouted_time_axis
+from ._gene_matrix import edge_list, to_matrix
 from ._perturbation import effects_over_members, first_states, influence_from_effects, simulation_reference
 from ._progress import member_progress
 from .exceptions import DataScaleWarning
@@ -508,7 +509,7 @@ class StabilitySelection(MetaEstimatorMixin, BaseEstimator):
             Smallest confidence of a listed edge; None means the ``threshold``
             the ensemble was built with (the edges of ``adjacency_``).
         top_k : int, default=None
-            Keep only the k highest-ranked edges (by ``edge_scores_``).
+            Keep only the k highest-ranked edges (by ``edge_scores_``); 0 keeps none.
         include_self_loops : bool, default=False
             Whether to list a gene's effect on itself.
         as_matrix : bool, default=False
@@ -525,27 +526,15 @@ class StabilitySelection(MetaEstimatorMixin, BaseEstimator):
         if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, Real)
                                       or not 0 < threshold <= 1):
             raise ValueError(f"threshold must be a number in (0, 1]; got {threshold!r}.")
-        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, Integral) or top_k < 0):
-            raise ValueError(f"top_k must be a non-negative integer; got {top_k!r}.")
-        keep = self.adjacency_.copy() if threshold is None else self.confidence_ >= threshold
-        if not include_self_loops:
-            np.fill_diagonal(keep, False)
-        regulators, targets = np.nonzero(keep)
-        order = np.argsort(-self.edge_scores_[regulators, targets], kind="stable")[:top_k]
-        regulators, targets = regulators[order], targets[order]
-        names = np.asarray(self._gene_names(), dtype=object)
+        names = self._gene_names()
+        keep = self.adjacency_ if threshold is None else self.confidence_ >= threshold
+        edges = edge_list(self.network_, names, keep=keep, include_self_loops=include_self_loops,
+                          rank_by=self.edge_scores_, top_k=top_k, values={"confidence": self.confidence_})
         if as_matrix:
-            matrix = np.zeros_like(self.confidence_)
-            matrix[regulators, targets] = self.confidence_[regulators, targets]
+            matrix = to_matrix(edges, names, what="the network", weight="confidence")
             return pd.DataFrame(matrix, index=names, columns=names)
-        weights = self.network_[regulators, targets]
-        return pd.DataFrame({
-            "regulator": names[regulators],
-            "target": names[targets],
-            "weight": weights,
-            "confidence": self.confidence_[regulators, targets],
-            "sign": np.where(weights >= 0, 1, -1),
-        })
+        edges["sign"] = np.where(edges["weight"] >= 0, 1, -1)
+        return edges
 
     def _gene_names(self):
         if hasattr(self, "feature_names_in_"):

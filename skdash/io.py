@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ._anndata import from_anndata
+from ._gene_matrix import check_gene_names, to_matrix
 from ._messages import shown_names
 
 __all__ = ["from_anndata", "read_expression", "read_prior", "write_network"]
@@ -193,18 +194,6 @@ def _to_numbers(column, where, *, words=None):
     return values
 
 
-def _check_gene_names(gene_names):
-    if isinstance(gene_names, str) or not hasattr(gene_names, "__iter__"):
-        raise TypeError(f"gene_names must be a list of gene names; got {type(gene_names).__name__}.")
-    names = [str(name) for name in gene_names]
-    if not names:
-        raise ValueError("gene_names is empty.")
-    duplicated = pd.Index(names)[pd.Index(names).duplicated()].unique().tolist()
-    if duplicated:
-        raise ValueError(f"gene_names lists these genes more than once: {shown_names(duplicated)}.")
-    return names
-
-
 # --------------------------------------------------------------------------
 # Expression
 # --------------------------------------------------------------------------
@@ -320,21 +309,6 @@ def read_expression(path, *, time_column="time", trajectory_column="trajectory")
 # --------------------------------------------------------------------------
 # Prior
 # --------------------------------------------------------------------------
-def _check_known(names, genes, path, role, singular):
-    known = set(genes)
-    unknown = [name for name in pd.unique(np.asarray(names, dtype=object)) if name not in known]
-    if unknown:
-        hint = ""
-        if all(pd.notna(pd.to_numeric(pd.Series(unknown), errors="coerce"))):
-            hint = (" They look like numbers: a prior matrix needs the regulator names as its first "
-                    "column and the target names as its header.")
-        raise ValueError(
-            f"The prior file '{path}' names {len(unknown)} {role if len(unknown) > 1 else singular} "
-            f"{'that are not genes' if len(unknown) > 1 else 'that is not a gene'} of the expression "
-            f"data: {shown_names(unknown)}.{hint}"
-        )
-
-
 def _edge_list_prior(table, genes):
     path, names = table.path, table.names
     table.check_header()
@@ -354,24 +328,11 @@ def _edge_list_prior(table, genes):
                 f"The {column!r} column of the prior edge list '{path}' has a missing value (data row "
                 f"{int(np.flatnonzero(missing)[0]) + 1})."
             )
-    _check_known(body[regulator], genes, path, "regulators", "regulator")
-    _check_known(body[target], genes, path, "targets", "target")
+    edges = pd.DataFrame({"regulator": body[regulator], "target": body[target]})
     if weights:
-        values = _to_numbers(body[weights[0]], f"The {weights[0]!r} column of the prior edge list '{path}'",
-                             words=_SIGN_WORDS)
-    else:
-        values = np.ones(body.shape[0])
-    pairs = body[[regulator, target]]
-    repeated = pairs.duplicated(keep="first").to_numpy()
-    if repeated.any():
-        shown = [f"{r}->{t}" for r, t in pairs[repeated].drop_duplicates().itertuples(index=False)]
-        raise ValueError(f"The prior edge list '{path}' lists these edges more than once: {shown_names(shown)}.")
-    position = {gene: i for i, gene in enumerate(genes)}
-    matrix = np.zeros((len(genes), len(genes)))
-    rows = np.array([position[name] for name in body[regulator]], dtype=int)
-    columns = np.array([position[name] for name in body[target]], dtype=int)
-    matrix[rows, columns] = values
-    return matrix
+        edges["weight"] = _to_numbers(body[weights[0]], f"The {weights[0]!r} column of the prior edge list "
+                                      f"'{path}'", words=_SIGN_WORDS)
+    return to_matrix(edges, genes, what=f"the prior edge list '{path}'", source="the expression data")
 
 
 def _matrix_prior(table, genes):
@@ -392,22 +353,12 @@ def _matrix_prior(table, genes):
             f"The prior matrix '{path}' has a row without a regulator name (data row "
             f"{int(np.flatnonzero(missing)[0]) + 1}); the first column must name the regulator of each row."
         )
-    regulators = regulators.tolist()
-    duplicated = pd.Index(regulators)[pd.Index(regulators).duplicated()].unique().tolist()
-    if duplicated:
-        raise ValueError(f"The prior matrix '{path}' names these regulators (rows) more than once: "
-                         f"{shown_names(duplicated)}.")
-    _check_known(regulators, genes, path, "regulators (rows)", "regulator (row)")
-    _check_known(targets, genes, path, "targets (columns)", "target (column)")
     values = np.zeros((len(regulators), len(targets)))
     for j, target in enumerate(targets):
         values[:, j] = _to_numbers(body.iloc[:, j + 1], f"The column of target {target!r} in the prior matrix '{path}'")
-    position = {gene: i for i, gene in enumerate(genes)}
-    matrix = np.zeros((len(genes), len(genes)))
-    rows = np.array([position[name] for name in regulators], dtype=int)
-    columns = np.array([position[name] for name in targets], dtype=int)
-    matrix[np.ix_(rows, columns)] = values
-    return matrix
+    # a matrix of transcription factors x some targets leaves genes out: they have no prior edge
+    return to_matrix(pd.DataFrame(values, index=regulators.tolist(), columns=targets), genes,
+                     what=f"the prior matrix '{path}'", source="the expression data", fill_missing=True)
 
 
 def read_prior(path, gene_names):
@@ -463,7 +414,7 @@ def read_prior(path, gene_names):
     G2  0.0  0.0  0.0
     G3 -1.0  0.0  0.0
     """
-    genes = _check_gene_names(gene_names)
+    genes = check_gene_names(gene_names)
     table = _Table(path, "prior")
     lower = [name.lower() for name in table.names]
     if "target" in lower and any(key in lower for key in _REGULATOR_COLUMNS):

@@ -44,10 +44,9 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
-from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from ._messages import shown_names
+from ._gene_matrix import check_gene_names, gene_frame, is_edge_list, to_matrix
 
 __all__ = [
     "confidence_calibration",
@@ -70,116 +69,35 @@ _NORMALIZE_OPTIONS = (None, "target")
 # --------------------------------------------------------------------------
 
 
-def _is_edge_list(obj):
-    """Whether ``obj`` is an edge-list DataFrame (regulator, target[, weight])."""
-    return isinstance(obj, pd.DataFrame) and all(
-        column in obj.columns for column in ("regulator", "target")
-    )
-
-
-def _check_unique_labels(frame, name):
-    for axis, labels in (("index", frame.index), ("columns", frame.columns)):
-        if labels.has_duplicates:
-            duplicated = labels[labels.duplicated()].unique()
-            raise ValueError(
-                f"{name} has duplicated gene names in its {axis}: "
-                f"{shown_names(duplicated)}."
-            )
-
-
-def _check_square_labels(frame, name):
-    """A DataFrame read by position must have identical index and columns."""
-    if not frame.index.equals(frame.columns):
-        raise ValueError(
-            f"{name} is a DataFrame whose index (regulators) and columns "
-            "(targets) do not list the same genes in the same order, so its "
-            "diagonal would not hold the self-loops. Reorder it, e.g. "
-            "`frame.loc[genes, genes]`."
-        )
-
-
-def _to_dense(network, name):
-    """Validate a network matrix and return it as a dense float array."""
-    if not sparse.issparse(network) and not isinstance(network, pd.DataFrame):
-        network = np.asarray(network)
-        if network.ndim != 2:
-            raise ValueError(
-                f"{name} must be a 2-D square matrix of shape (n_genes, n_genes); "
-                f"got a {network.ndim}-D input of shape {network.shape}."
-            )
-    array = check_array(
-        network,
-        accept_sparse=True,
-        dtype="numeric",
-        ensure_all_finite=True,
-        input_name=name,
-    )
-    if sparse.issparse(array):
-        array = array.toarray()
-    array = np.asarray(array, dtype=float)
-    n_rows, n_columns = array.shape
-    if n_rows != n_columns:
-        raise ValueError(
-            f"{name} must be a square matrix of shape (n_genes, n_genes) with "
-            f"rows = regulators and columns = targets; got shape {array.shape}."
-        )
-    if n_rows < 2:
-        raise ValueError(
-            f"{name} must describe at least 2 genes (the diagonal is excluded); "
-            f"got shape {array.shape}."
-        )
-    return array
-
-
 def _validate_reference(true_network):
     """Return the reference as a boolean matrix and its gene names (or None)."""
-    genes = None
-    if _is_edge_list(true_network):
+    if is_edge_list(true_network):
         raise ValueError(
             "true_network looks like an edge list (columns 'regulator' and "
             "'target'); place it into a matrix first with "
             "skdash.metrics.edges_to_matrix(edges, gene_names)."
         )
-    if isinstance(true_network, pd.DataFrame):
-        _check_unique_labels(true_network, "true_network")
-        _check_square_labels(true_network, "true_network")
-        genes = true_network.index
-    reference = _to_dense(true_network, "true_network")
+    reference = _square(true_network, None, "true_network")
+    genes = [str(gene) for gene in true_network.index] if isinstance(true_network, pd.DataFrame) else None
     return reference != 0, genes
 
 
-def _align(frame, genes, name):
-    """Reorder a prediction DataFrame to the reference's genes by name."""
-    _check_unique_labels(frame, name)
-    reference_set = set(genes)
-    own = set(frame.index) & set(frame.columns)
-    missing = [gene for gene in genes if gene not in own]
-    unknown = [
-        gene
-        for gene in pd.unique(np.concatenate([frame.index, frame.columns]))
-        if gene not in reference_set
-    ]
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(
-                f"genes of true_network missing from {name} (rows or columns): "
-                f"{shown_names(missing)}"
-            )
-        if unknown:
-            parts.append(
-                f"genes of {name} unknown to true_network: {shown_names(unknown)}"
-            )
+def _square(network, genes, name, source="true_network", n_genes=None):
+    """A network as a dense float matrix of at least 2 genes (the diagonal is excluded)."""
+    matrix = to_matrix(network, genes, what=name, source=source, n_genes=n_genes)
+    if matrix.shape[0] < 2:
         raise ValueError(
-            f"Cannot align {name} to true_network by gene name; "
-            + "; ".join(parts)
-            + "."
+            f"{name} must describe at least 2 genes (the diagonal is excluded); "
+            f"got shape {matrix.shape}."
         )
-    return frame.loc[genes, genes]
+    return matrix
 
 
 def _prepare(true_network, other, name, gene_names):
     """Validate the reference and one prediction; return both as dense arrays.
+
+    A prediction DataFrame is aligned by gene name to a DataFrame reference; an
+    edge list is placed with ``gene_names`` (default: the reference's genes).
 
     Returns
     -------
@@ -187,29 +105,17 @@ def _prepare(true_network, other, name, gene_names):
     other : ndarray of float, shape (n_genes, n_genes)
     """
     reference, genes = _validate_reference(true_network)
-    if _is_edge_list(other):
-        if gene_names is None:
-            if genes is None:
-                raise ValueError(
-                    f"{name} is an edge list; pass gene_names (the order of the "
-                    "rows and columns of true_network) or give true_network as "
-                    "a DataFrame labelled by gene."
-                )
-            gene_names = genes
-        other = edges_to_matrix(other, gene_names)
-    if isinstance(other, pd.DataFrame):
-        if genes is not None:
-            other = _align(other, genes, name)
-        else:
-            _check_unique_labels(other, name)
-            _check_square_labels(other, name)
-    other = _to_dense(other, name)
-    if other.shape != reference.shape:
-        raise ValueError(
-            f"true_network has shape {reference.shape} but {name} has shape "
-            f"{other.shape}; both must describe the same genes."
-        )
-    return reference, other
+    if is_edge_list(other):
+        if gene_names is None and genes is None:
+            raise ValueError(
+                f"{name} is an edge list; pass gene_names (the order of the "
+                "rows and columns of true_network) or give true_network as "
+                "a DataFrame labelled by gene."
+            )
+        if gene_names is not None:
+            order = check_gene_names(gene_names)
+            other = gene_frame(to_matrix(other, order, what=name), order)
+    return reference, _square(other, genes, name, n_genes=reference.shape[0])
 
 
 def _off_diagonal(matrix):
@@ -362,60 +268,13 @@ def edges_to_matrix(edges, gene_names):
             "edges must be a pandas DataFrame with columns 'regulator', "
             f"'target' and optionally 'weight'; got {type(edges).__name__}."
         )
-    if not _is_edge_list(edges):
+    if not is_edge_list(edges):
         raise ValueError(
             "edges must have columns 'regulator' and 'target' (and optionally "
             f"'weight'); got columns {list(edges.columns)}."
         )
-    if isinstance(gene_names, str):
-        raise TypeError("gene_names must be a sequence of gene names, not a string.")
-    genes = pd.Index(list(gene_names))
-    if len(genes) == 0:
-        raise ValueError("gene_names must not be empty.")
-    if genes.has_duplicates:
-        raise ValueError(
-            "gene_names has duplicates: "
-            f"{shown_names(genes[genes.duplicated()].unique())}."
-        )
-    regulators = edges["regulator"].to_numpy()
-    targets = edges["target"].to_numpy()
-    rows = genes.get_indexer(regulators)
-    columns = genes.get_indexer(targets)
-    if (rows < 0).any() or (columns < 0).any():
-        unknown = pd.unique(
-            np.concatenate([regulators[rows < 0], targets[columns < 0]])
-        )
-        raise ValueError(
-            f"edges name genes that are not in gene_names: {shown_names(unknown)}."
-        )
-    if "weight" in edges.columns:
-        try:
-            weights = edges["weight"].to_numpy(dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise ValueError("the 'weight' column of edges must be numeric.") from exc
-        if not np.all(np.isfinite(weights)):
-            raise ValueError("the 'weight' column of edges contains NaN or infinity.")
-    else:
-        weights = np.ones(len(edges))
-    n_genes = len(genes)
-    flat = rows * n_genes + columns
-    unique_flat, counts = np.unique(flat, return_counts=True)
-    if (counts > 1).any():
-        repeated = [
-            (genes[pair // n_genes], genes[pair % n_genes])
-            for pair in unique_flat[counts > 1]
-        ]
-        raise ValueError(
-            "edges lists some (regulator, target) pairs more than once: "
-            f"{shown_names(repeated)}."
-        )
-    matrix = np.zeros((n_genes, n_genes))
-    matrix[rows, columns] = weights
-    return pd.DataFrame(
-        matrix,
-        index=genes.rename("regulator"),
-        columns=genes.rename("target"),
-    )
+    matrix = to_matrix(edges, check_gene_names(gene_names), what="edges")
+    return gene_frame(matrix, list(gene_names))
 
 
 def structure_balanced_accuracy(true_network, predicted_adjacency, *, gene_names=None):

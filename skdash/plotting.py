@@ -22,6 +22,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from ._gene_matrix import check_gene_names, edge_list, is_edge_list, ranked_pairs, to_matrix
+from ._messages import shown_names
+
 __all__ = ["plot_calibration", "plot_confidence", "plot_network", "plot_pruning_path", "plot_trajectories"]
 
 #: Gene labels are drawn only up to this many genes on an axis.
@@ -58,50 +61,24 @@ def _gene_names(estimator):
     return [f"gene_{i}" for i in range(estimator.n_features_in_)]
 
 
-def _check_top_k(top_k):
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, Integral) or top_k < 1):
-        raise ValueError(f"top_k must be a positive integer or None; got {top_k!r}.")
-
-
-def _edges(network, gene_names):
-    """Edge list (regulator, target, weight) without self-loops, strongest first, and the gene order."""
+def _edges(network, gene_names, top_k):
+    """The ``top_k`` strongest edges (regulator, target, weight) without self-loops, and the gene order."""
     if hasattr(network, "get_network"):
         _check_fitted_estimator(network, ["network_"])
-        edges = network.get_network()[["regulator", "target", "weight"]]
         genes = _gene_names(network)
-    elif isinstance(network, pd.DataFrame) and {"regulator", "target"} <= set(network.columns):
-        edges = network[["regulator", "target"]].astype(str).copy()
-        edges["weight"] = network["weight"].to_numpy(dtype=float) if "weight" in network.columns else 1.0
-        genes = list(gene_names) if gene_names is not None else list(pd.unique(
-            np.concatenate([edges["regulator"].to_numpy(), edges["target"].to_numpy()])))
+        return edge_list(network.network_, genes, keep=network.adjacency_, top_k=top_k), genes
+    if gene_names is not None:
+        genes = check_gene_names(gene_names)
+    elif is_edge_list(network):
+        appearance = pd.unique(np.concatenate([network["regulator"].to_numpy(), network["target"].to_numpy()]))
+        genes = [str(gene) for gene in appearance]
+    elif isinstance(network, pd.DataFrame):
+        genes = [str(gene) for gene in network.index]
     else:
-        if isinstance(network, pd.DataFrame):
-            matrix = network.to_numpy(dtype=float)
-            rows, columns = [str(g) for g in network.index], [str(g) for g in network.columns]
-            if rows != columns:
-                raise ValueError("A network DataFrame must list the same genes, in the same order, as "
-                                 "index (regulators) and columns (targets).")
-            genes = rows
-        else:
-            matrix = np.asarray(network, dtype=float)
-            if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-                raise ValueError(
-                    "network must be a fitted DASHRegulatoryEstimator, an edge list DataFrame "
-                    "(regulator, target, weight) or a square matrix; got an array of shape "
-                    f"{matrix.shape}."
-                )
-            genes = list(gene_names) if gene_names is not None else [f"gene_{i}" for i in range(matrix.shape[0])]
-            if len(genes) != matrix.shape[0]:
-                raise ValueError(f"gene_names has {len(genes)} names for a {matrix.shape[0]}-gene network.")
-        off_diagonal = (matrix != 0) & ~np.eye(matrix.shape[0], dtype=bool)
-        rows, columns = np.nonzero(off_diagonal)
-        genes = [str(g) for g in genes]
-        edges = pd.DataFrame({"regulator": np.asarray(genes, dtype=object)[rows],
-                              "target": np.asarray(genes, dtype=object)[columns],
-                              "weight": matrix[rows, columns]})
-    edges = edges[edges["regulator"] != edges["target"]]
-    order = np.argsort(-np.abs(edges["weight"].to_numpy()), kind="stable")
-    return edges.iloc[order].reset_index(drop=True), [str(g) for g in genes]
+        genes = None
+    matrix = to_matrix(network, genes, what="network")
+    genes = genes if genes is not None else [f"gene_{i}" for i in range(matrix.shape[0])]
+    return edge_list(matrix, genes, top_k=top_k), genes
 
 
 def plot_network(network, *, top_k=50, kind="heatmap", gene_names=None, ax=None, cmap="RdBu_r"):
@@ -146,9 +123,7 @@ def plot_network(network, *, top_k=50, kind="heatmap", gene_names=None, ax=None,
     """
     if kind not in ("heatmap", "graph"):
         raise ValueError(f'kind must be "heatmap" or "graph"; got {kind!r}.')
-    _check_top_k(top_k)
-    edges, genes = _edges(network, gene_names)
-    edges = edges.iloc[:top_k] if top_k is not None else edges
+    edges, genes = _edges(network, gene_names, top_k)
     rank = {gene: i for i, gene in enumerate(genes)}
     plt = _pyplot()
     colormap = plt.get_cmap(cmap)
@@ -160,7 +135,8 @@ def plot_network(network, *, top_k=50, kind="heatmap", gene_names=None, ax=None,
         ax = _axes(ax, (7, 6))
         regulators = sorted(pd.unique(edges["regulator"]), key=lambda g: rank.get(g, len(rank)))
         targets = sorted(pd.unique(edges["target"]), key=lambda g: rank.get(g, len(rank)))
-        matrix = np.full((len(regulators), len(targets)), np.nan)
+        # with no edge (top_k=0) one blank cell keeps the axes drawable
+        matrix = np.full((max(1, len(regulators)), max(1, len(targets))), np.nan)
         row = {g: i for i, g in enumerate(regulators)}
         column = {g: i for i, g in enumerate(targets)}
         for regulator, target, weight in edges.itertuples(index=False):
@@ -352,16 +328,14 @@ def plot_trajectories(estimator, X, t, trajectory=None, *, genes=None, trajector
             else:
                 unknown.append(gene)
         if unknown:
-            raise ValueError(f"Unknown genes {unknown}; the fitted genes are {names[:10]}"
-                             f"{' ...' if len(names) > 10 else ''}.")
+            raise ValueError(f"Unknown genes {unknown}; the fitted genes are {shown_names(names)}.")
     present = list(pd.unique(labels))
     if trajectories is None:
         trajectories = present[:3]
     else:
         missing = [label for label in trajectories if label not in present]
         if missing:
-            raise ValueError(f"Unknown trajectories {missing}; X has {present[:10]}"
-                             f"{' ...' if len(present) > 10 else ''}.")
+            raise ValueError(f"Unknown trajectories {missing}; X has {shown_names(present)}.")
 
     ax = _axes(ax, (7, 4.5))
     styles, markers = ["-", "--", ":", "-."], ["o", "s", "^", "D"]
@@ -432,13 +406,9 @@ def plot_confidence(stability, *, top_k=50, ax=None, cmap="viridis"):
     if not isinstance(stability, StabilitySelection):
         raise TypeError(f"Expected a fitted StabilitySelection; got {type(stability).__name__}.")
     check_is_fitted(stability, ["confidence_", "edge_scores_", "network_"])
-    _check_top_k(top_k)
     genes = _gene_names(stability)
     confidence = np.asarray(stability.confidence_, dtype=float)
-    candidates = (confidence > 0) & ~np.eye(confidence.shape[0], dtype=bool)
-    regulators, targets = np.nonzero(candidates)
-    order = np.argsort(-stability.edge_scores_[regulators, targets], kind="stable")[:top_k]
-    regulators, targets = regulators[order], targets[order]
+    regulators, targets = ranked_pairs(confidence > 0, rank_by=stability.edge_scores_, top_k=top_k)
     rows, columns = np.unique(regulators), np.unique(targets)
     row, column = {g: i for i, g in enumerate(rows)}, {g: i for i, g in enumerate(columns)}
     matrix = np.full((rows.size, columns.size), np.nan)
@@ -463,7 +433,7 @@ def plot_confidence(stability, *, top_k=50, ax=None, cmap="viridis"):
     ax.tick_params(axis="x", labelrotation=90)
     ax.set_xlabel("target")
     ax.set_ylabel("regulator")
-    ax.set_title(f"Edge confidence: top {len(order)} pairs (sign of the mean effect)")
+    ax.set_title(f"Edge confidence: top {len(regulators)} pairs (sign of the mean effect)")
     return ax
 
 

@@ -146,13 +146,13 @@ def test_read_prior_edge_list(tmp_path, header, values, expected):
 
 @pytest.mark.parametrize("name, text, message", [
     ("p.csv", "", "is empty"),
-    ("p.csv", "regulator,target,sign\nG1,G9,1\nX1,G2,1\n", r"1 regulator that is not a gene .* \['X1'\]"),
-    ("p.csv", "regulator,target,sign\nG1,G9,1\n", r"1 target that is not a gene .* \['G9'\]"),
+    ("p.csv", "regulator,target,sign\nG1,G9,1\nX1,G2,1\n", r"1 regulator not in the expression data: \['X1'\]"),
+    ("p.csv", "regulator,target,sign\nG1,G9,1\n", r"1 target not in the expression data: \['G9'\]"),
     ("p.csv", "regulator,target,sign\nG1,G2,1\nG1,G2,-1\n", r"more than once: \['G1->G2'\]"),
     ("p.csv", "regulator,target,sign,weight\nG1,G2,1,1\n", "both 'sign' and 'weight'"),
     ("p.csv", "regulator,target,sign\nG1,G2,up\n", r"'sign' column .* non-numeric value 'up' \(data row 1\)"),
     ("p.csv", "regulator,target\nG1,\n", r"'target' column .* missing value"),
-    ("p.tsv", "\tG1\tG2\nG1\t0\t1\nGX\t1\t0\n", r"1 regulator \(row\) that is not a gene .* \['GX'\]"),
+    ("p.tsv", "\tG1\tG2\nG1\t0\t1\nGX\t1\t0\n", r"1 regulator \(row\) not in the expression data: \['GX'\]"),
     ("p.tsv", "\tG1\tG7\tG8\nG1\t0\t1\t1\n", r"2 targets \(columns\) .* \['G7', 'G8'\]"),
     ("p.tsv", "G1\tG2\tG3\n0\t1\t0\n1\t0\t0\n", "look like numbers"),
     ("p.tsv", "\tG1\tG2\nG1\t0\tx\n", r"target 'G2' .* non-numeric value 'x'"),

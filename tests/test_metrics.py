@@ -298,11 +298,11 @@ def test_dataframe_unknown_and_missing_genes():
     other = as_frame(SCORES, ["g0", "g1", "gX"])
     with pytest.raises(ValueError, match=r"missing from edge_scores.*'g2'") as info:
         edge_auroc(true_frame, other)
-    assert "'gX'" in str(info.value) and "unknown" in str(info.value)
+    assert "'gX'" in str(info.value) and "not in true_network" in str(info.value)
     bigger = pd.DataFrame(
         np.ones((4, 4)), index=GENES + ["g3"], columns=GENES + ["g3"]
     )
-    with pytest.raises(ValueError, match=r"unknown to true_network: \['g3'\]"):
+    with pytest.raises(ValueError, match=r"not in true_network: \['g3'\]"):
         structure_balanced_accuracy(true_frame, bigger)
     smaller = as_frame(SCORES).loc[["g0", "g1"], ["g0", "g1"]]
     with pytest.raises(ValueError, match=r"missing from predicted_adjacency.*'g2'"):
@@ -311,7 +311,7 @@ def test_dataframe_unknown_and_missing_genes():
 
 def test_dataframe_duplicate_and_inconsistent_labels():
     duplicated = pd.DataFrame(SCORES, index=["g0", "g0", "g2"], columns=GENES)
-    with pytest.raises(ValueError, match="duplicated gene names"):
+    with pytest.raises(ValueError, match=r"lists these regulators \(rows\) more than once: \['g0'\]"):
         edge_auroc(as_frame(TRUE), duplicated)
     # A reference (or a positionally used prediction) must have index == columns.
     scrambled = pd.DataFrame(TRUE, index=GENES, columns=["g1", "g0", "g2"])
@@ -348,9 +348,9 @@ def test_non_square():
 
 
 def test_shape_mismatch():
-    with pytest.raises(ValueError, match=r"shape \(3, 3\) but edge_scores has shape \(4, 4\)"):
+    with pytest.raises(ValueError, match=r"edge_scores must have shape .*\(3, 3\).*got shape \(4, 4\)"):
         edge_aupr(TRUE, np.ones((4, 4)))
-    with pytest.raises(ValueError, match="predicted_adjacency has shape"):
+    with pytest.raises(ValueError, match="predicted_adjacency must have shape"):
         network_scores(TRUE, SCORES, np.ones((2, 2)))
 
 
@@ -393,7 +393,7 @@ def test_wrong_dimensions_and_types():
         edge_auroc(np.array([0, 1, 0]), SCORES)
     with pytest.raises(ValueError, match="at least 2 genes"):
         edge_auroc(np.ones((1, 1)), np.ones((1, 1)))
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError, match="edge_scores must be numeric"):
         edge_auroc(TRUE, np.array([["a", "b", "c"]] * 3))
 
 
@@ -429,14 +429,14 @@ def test_edges_to_matrix_default_weight_and_extra_columns():
 
 def test_edges_to_matrix_errors():
     edges = pd.DataFrame({"regulator": ["a", "zz"], "target": ["b", "yy"], "weight": [1, 2]})
-    with pytest.raises(ValueError, match=r"not in gene_names: \['zz', 'yy'\]"):
+    with pytest.raises(ValueError, match=r"1 regulator not in gene_names: \['zz'\]; 1 target not in gene_names: \['yy'\]"):
         edges_to_matrix(edges, ["a", "b"])
     repeated = pd.DataFrame({"regulator": ["a", "a"], "target": ["b", "b"]})
     with pytest.raises(ValueError, match="more than once"):
         edges_to_matrix(repeated, ["a", "b"])
-    with pytest.raises(ValueError, match="gene_names has duplicates"):
+    with pytest.raises(ValueError, match=r"gene_names lists these genes more than once: \['a'\]"):
         edges_to_matrix(repeated.iloc[:1], ["a", "b", "a"])
-    with pytest.raises(ValueError, match="NaN or infinity"):
+    with pytest.raises(ValueError, match="'weight' column of edges contains NaN or infinite values"):
         edges_to_matrix(
             pd.DataFrame({"regulator": ["a"], "target": ["b"], "weight": [np.nan]}),
             ["a", "b"],
@@ -445,7 +445,7 @@ def test_edges_to_matrix_errors():
         edges_to_matrix(pd.DataFrame({"source": ["a"], "target": ["b"]}), ["a", "b"])
     with pytest.raises(TypeError, match="pandas DataFrame"):
         edges_to_matrix(np.zeros((2, 2)), ["a", "b"])
-    with pytest.raises(TypeError, match="not a string"):
+    with pytest.raises(TypeError, match="list of gene names; got a string"):
         edges_to_matrix(repeated.iloc[:1], "ab")
 
 

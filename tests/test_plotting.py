@@ -90,11 +90,26 @@ def test_graph_of_labelled_matrix(fitted):
     assert len(ax.patches) == n_edges == len(estimator.get_network())
 
 
+@pytest.mark.parametrize("kind", ["heatmap", "graph"])
+def test_top_k_zero_draws_no_edge(kind):
+    # the same top_k rule as get_network: 0 is a valid, empty selection
+    ax = plot_network(EDGES, kind=kind, top_k=0)
+    assert len(ax.patches) == 0 and ax.get_title() == "Inferred network: top 0 edges"
+
+
+def test_labelled_matrix_is_aligned_to_gene_names():
+    matrix = pd.DataFrame([[0.0, 2.0], [-1.0, 0.0]], index=["a", "b"], columns=["a", "b"])
+    ax = plot_network(matrix.iloc[::-1, ::-1], gene_names=["a", "b"], top_k=None)
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["a", "b"]
+    np.testing.assert_array_equal(ax.images[0].get_array(), np.ma.masked_invalid([[np.nan, 2.0], [-1.0, np.nan]]))
+
+
 @pytest.mark.parametrize("kwargs, error, message", [
     (dict(network=EDGES, kind="circle"), ValueError, "kind must be"),
-    (dict(network=EDGES, top_k=0), ValueError, "top_k must be a positive integer"),
+    (dict(network=EDGES, top_k=-1), ValueError, "top_k must be a non-negative integer or None; got -1"),
+    (dict(network=EDGES, top_k=2.0), ValueError, "top_k must be a non-negative integer"),
     (dict(network=np.ones((2, 3))), ValueError, "square matrix"),
-    (dict(network=np.ones((2, 2)), gene_names=["a"]), ValueError, "gene_names has 1 names"),
+    (dict(network=np.ones((2, 2)), gene_names=["a"]), ValueError, r"must have shape .* = \(1, 1\), the genes of gene_names"),
     (dict(network=DASHRegulatoryEstimator()), Exception, "not fitted"),
 ])
 def test_plot_network_errors(kwargs, error, message):
