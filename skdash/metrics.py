@@ -10,7 +10,8 @@ array-like), a SciPy sparse matrix or array, or a pandas DataFrame:
 
 - In the reference, any nonzero entry is an edge; signs are ignored.
 - When both the reference and the prediction are DataFrames, the prediction is
-  aligned to the reference by gene name (index and columns) before scoring.
+  aligned to the reference by gene name (index and columns, compared as
+  strings) before scoring.
   Missing or unknown genes raise a ``ValueError`` that names them.
 - Otherwise matrices are compared by position; nothing unlabeled is ever
   reordered. A DataFrame that is compared by position (and any reference

@@ -91,15 +91,18 @@ def plot_network(network, *, top_k=50, kind="heatmap", gene_names=None, ax=None,
         ``weight``, as returned by ``get_network``) or a square regulators x
         targets matrix.  Self-loops are not drawn.
     top_k : int or None, default=50
-        Draw the ``top_k`` edges with the largest ``|weight|`` (None: all edges).
-        Only the genes they join are shown.
+        Draw the ``top_k`` edges with the largest ``|weight|`` (0: none; None:
+        all edges), as ``top_k`` of ``get_network``.  Only the genes they join
+        are shown.
     kind : {"heatmap", "graph"}, default="heatmap"
         "heatmap": regulators (rows) x targets (columns), coloured by the signed
         weight, blank where there is no edge.  "graph": genes on a circle,
         arrows from regulator to target, red for activation and blue for
         repression, width by ``|weight|``.
     gene_names : sequence of str, default=None
-        Gene names of an unlabelled matrix (and the gene order of an edge list).
+        Gene names of an unlabelled matrix, and the gene order of an edge list
+        or of a labelled matrix (which is then aligned to it by label).  Genes
+        outside it are an error.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure when None.
     cmap : str or Colormap, default="RdBu_r"
@@ -372,7 +375,7 @@ def plot_confidence(stability, *, top_k=50, ax=None, cmap="viridis"):
         ``edge_scores_`` and ``network_``).
     top_k : int or None, default=50
         Draw the ``top_k`` off-diagonal pairs ranked highest by ``edge_scores_``
-        among those with a nonzero confidence (None: all of them).  Only the
+        among those with a nonzero confidence (0: none; None: all of them).  Only the
         genes they join are shown.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure when None.

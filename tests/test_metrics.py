@@ -429,7 +429,8 @@ def test_edges_to_matrix_default_weight_and_extra_columns():
 
 def test_edges_to_matrix_errors():
     edges = pd.DataFrame({"regulator": ["a", "zz"], "target": ["b", "yy"], "weight": [1, 2]})
-    with pytest.raises(ValueError, match=r"1 regulator not in gene_names: \['zz'\]; 1 target not in gene_names: \['yy'\]"):
+    unknown = r"1 regulator not in gene_names: \['zz'\]; 1 target not in gene_names: \['yy'\]"
+    with pytest.raises(ValueError, match=unknown):
         edges_to_matrix(edges, ["a", "b"])
     repeated = pd.DataFrame({"regulator": ["a", "a"], "target": ["b", "b"]})
     with pytest.raises(ValueError, match="more than once"):

@@ -109,7 +109,7 @@ def test_labelled_matrix_is_aligned_to_gene_names():
     (dict(network=EDGES, top_k=-1), ValueError, "top_k must be a non-negative integer or None; got -1"),
     (dict(network=EDGES, top_k=2.0), ValueError, "top_k must be a non-negative integer"),
     (dict(network=np.ones((2, 3))), ValueError, "square matrix"),
-    (dict(network=np.ones((2, 2)), gene_names=["a"]), ValueError, r"must have shape .* = \(1, 1\), the genes of gene_names"),
+    (dict(network=np.ones((2, 2)), gene_names=["a"]), ValueError, r"shape .* = \(1, 1\), the genes of gene_names"),
     (dict(network=DASHRegulatoryEstimator()), Exception, "not fitted"),
 ])
 def test_plot_network_errors(kwargs, error, message):
