@@ -185,7 +185,8 @@ def test_default_pruning_is_the_reference_schedule(toy):
     explicit = fit_toy(toy, pruning=PruningSchedule(start=3, initial=0.7, interval=10, rate=0.1), max_epochs=14)
     assert [record["epoch"] for record in default.history_ if record["pruned"]] == [3, 13]
     np.testing.assert_array_equal(default.edge_scores_, explicit.edge_scores_)
-    assert "pruning=PruningSchedule(initial=0.5, interval=2, rate=0.2, start=1)" in repr(DASHRegulatoryEstimator(**FAST))
+    shown = repr(DASHRegulatoryEstimator(**FAST))
+    assert "pruning=PruningSchedule(initial=0.5, interval=2, rate=0.2, start=1)" in shown
 
 
 @pytest.mark.parametrize("pruning, message", [
