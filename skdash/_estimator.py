@@ -118,11 +118,11 @@ class DASHRegulatoryEstimator(BaseEstimator):
         DASH's lambda, the weight of the prior in the *pruning scores* (which
         weights are removed); not to be confused with ``prior_loss_weight``, the
         weight of the prior in PHOENIX's *training loss*.  It weighs the prior
-        against the weight magnitude, for both layers or as
-        ``(lambda_in, lambda_out)``.  0 is
-        iterative magnitude pruning (IMP), 1 prunes by the prior alone.  ``None``
-        means the reference ``(0.5, 0.05)`` when a prior (or ``ppi``) is given and
-        0 otherwise; the value used is stored in ``prior_weight_``.
+        against the weight magnitude, for both layers or as ``(lambda_in,
+        lambda_out)``.  0 is iterative magnitude pruning (IMP), 1 prunes by the
+        prior alone.  ``None`` means the reference ``(0.5, 0.05)`` when a prior
+        (or ``ppi``) is given and 0 otherwise; the value used is stored in
+        ``prior_weight_``.
     sparsity : float in [0, 1) or "auto", default="auto"
         Final fraction of pruned weights.  A float stops the ``pruning`` schedule
         exactly there and keeps the best checkpoint at that sparsity (0 trains
