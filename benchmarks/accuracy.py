@@ -75,14 +75,13 @@ and 18 GENIE3 runs, each about 0.5-2 minutes on one core: one to two hours with
 
 ``--quick`` runs a small, clearly labelled configuration to test the pipeline in
 minutes, NOT comparable with the full study: 30 training and 10 test
-trajectories, max_epochs=30, pruning_interval=1 (0.95 reached at epoch 21),
+trajectories, max_epochs=30, a pruning interval of 1 epoch (0.95 reached at epoch 21),
 20 trees per GENIE3 forest.
 """
 
 import argparse
 import dataclasses
 import json
-import math
 import os
 import platform
 import time
@@ -101,6 +100,7 @@ from _genie3 import genie3_scores, top_fraction_adjacency
 from skdash import DASHRegulatoryEstimator
 from skdash.datasets import make_sim350
 from skdash.metrics import forecast_mse, network_scores
+from skdash.pruning import PruningSchedule
 
 CONDITIONS = {
     "noise0": dict(noise=0.0, prior_corruption=0.0),
@@ -149,12 +149,12 @@ class Settings:
     genie3_trees: int
     n_trajectories: int
     n_test_trajectories: int
-    schedule: dict   # pruning-schedule overrides of the estimator's defaults
+    schedule: dict   # PruningSchedule parameters that override its defaults
 
     @classmethod
     def from_args(cls, args):
         if args.quick:
-            return cls(True, args.max_epochs or 30, args.genie3_trees or 20, 30, 10, dict(pruning_interval=1))
+            return cls(True, args.max_epochs or 30, args.genie3_trees or 20, 30, 10, dict(interval=1))
         return cls(False, args.max_epochs or 200, args.genie3_trees or 100, 150, 50, {})
 
 
@@ -168,18 +168,10 @@ def source_condition(method, condition):
     return next(name for name, c in CONDITIONS.items() if c["noise"] == noise and c["prior_corruption"] == 0)
 
 
-def epochs_to_reach(target, start=3, initial=0.7, interval=10, rate=0.1):
-    """First epoch at which the pruning schedule reaches ``target`` (see doc/user_guide/pruning.rst)."""
-    if target <= initial:
-        return start
-    events = math.ceil(math.log((1 - target) / (1 - initial)) / math.log(1 - rate) - 1e-9)
-    return start + events * interval
-
-
 def check_schedule(settings):
     # fit() would refuse too, but only inside a worker, possibly after an hour of other runs
-    needed = epochs_to_reach(TARGET_SPARSITY, **{k.replace("pruning_", ""): v for k, v in settings.schedule.items()})
-    if needed > settings.max_epochs:
+    needed = PruningSchedule(**settings.schedule).epochs_to_reach(TARGET_SPARSITY)
+    if needed is None or needed > settings.max_epochs:
         raise SystemExit(f"The pruning schedule reaches sparsity {TARGET_SPARSITY} only at epoch {needed} > "
                          f"--max-epochs {settings.max_epochs}: raise --max-epochs, or use --quick (pruning every "
                          "epoch) for a short smoke run.")
@@ -225,7 +217,7 @@ def make_estimator(method, prior, seed, settings):
     params = METHODS[method].params
     return DASHRegulatoryEstimator(prior=prior if METHODS[method].uses_prior else None, random_state=seed,
                                    n_threads=1, max_step=STUDY_MAX_STEP, max_epochs=settings.max_epochs,
-                                   **settings.schedule, **params)
+                                   pruning=PruningSchedule(**settings.schedule), **params)
 
 
 def lambda_label(weight):

@@ -56,6 +56,7 @@ from skdash import DASHRegulatoryEstimator, StabilitySelection
 from skdash._stability import _member_edge_scores
 from skdash.datasets import corrupt_prior, make_regulatory_network, make_sim350
 from skdash.metrics import confidence_calibration, edge_aupr, expected_calibration_error
+from skdash.pruning import PruningSchedule
 
 CONDITIONS = ["sim350-exact", "sim350-corrupt20", "sim350-corrupt40", "sim350-noprior", "random-network",
               "harissa-exact", "harissa-corrupt20", "harissa-corrupt40", "harissa-noprior"]
@@ -110,7 +111,8 @@ def network_quality(true_network, adjacency):
 def run_condition(condition, config, seed, cache_dir):
     data, prior = condition_data(condition, config, seed, cache_dir)
     base = DASHRegulatoryEstimator(prior, sparsity=config["sparsity"], max_epochs=config["max_epochs"],
-                                   pruning_interval=config["pruning_interval"], n_threads=1, random_state=seed)
+                                   pruning=PruningSchedule(interval=config["pruning_interval"]), n_threads=1,
+                                   random_state=seed)
     fit = dict(t=data.t, trajectory=data.trajectory)
     rows, truth = [], np.asarray(data.network)
 

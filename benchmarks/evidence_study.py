@@ -17,8 +17,8 @@ defaults, which the ``default`` row shows as they are):
     dense-prior-reg   sparsity=0 (no pruning), prior_loss_weight=0.05 when a prior is given.
     dash-0.95         sparsity=0.95 (the paper's headline), reference lambda, no prior loss.
     dash-0.95-prior-reg  the same with prior_loss_weight=0.05.
-    late-pruning      prior_loss_weight=0.05, a 100-epoch dense phase (pruning_start=100,
-                      initial_pruning=0.5), sparsity "auto".
+    late-pruning      prior_loss_weight=0.05, a 100-epoch dense phase (pruning=PruningSchedule(
+                      start=100, initial=0.5)), sparsity "auto".
 
 For each fit: AUPR and AUROC of ``edge_scores_`` (all off-diagonal pairs), precision,
 recall and F1 of ``adjacency_``, its size, the sparsity and the fit's wall time; and
@@ -40,6 +40,7 @@ from skdash import DASHRegulatoryEstimator
 from skdash._evidence import select_edges
 from skdash.datasets import make_sim350
 from skdash.metrics import network_scores
+from skdash.pruning import PruningSchedule
 
 CONDITIONS = {"exact": 0.0, "corrupt20": 0.2, "corrupt40": 0.4, "none": None}
 METHODS = {
@@ -48,7 +49,7 @@ METHODS = {
     "dense-prior-reg": {"sparsity": 0.0, "prior_loss_weight": 0.05},
     "dash-0.95": {"sparsity": 0.95, "prior_loss_weight": 0.0},
     "dash-0.95-prior-reg": {"sparsity": 0.95, "prior_loss_weight": 0.05},
-    "late-pruning": {"prior_loss_weight": 0.05, "pruning_start": 100, "initial_pruning": 0.5},
+    "late-pruning": {"prior_loss_weight": 0.05, "pruning": PruningSchedule(start=100, initial=0.5)},
 }
 
 

@@ -108,6 +108,7 @@ from accuracy import check_settings, cpu_name, mean_sd
 from skdash import DASHRegulatoryEstimator
 from skdash.datasets import make_sim350
 from skdash.metrics import edge_aupr, edge_auroc
+from skdash.pruning import PruningSchedule
 
 DATASETS = {
     "sim350": dict(simulator="sim350", n_genes=350),
@@ -159,7 +160,7 @@ class Settings:
     @classmethod
     def from_args(cls, args):
         if args.quick:
-            return cls(True, args.trajectories or 30, 30, dict(pruning_interval=1), args.trees or 20, 60,
+            return cls(True, args.trajectories or 30, 30, dict(interval=1), args.trees or 20, 60,
                        args.bootstraps or 2)
         return cls(False, args.trajectories or 150, 200, {}, args.trees or 100, 300, args.bootstraps or 2)
 
@@ -212,7 +213,7 @@ def _skdash_scores(est):
 
 def run_skdash(method, data, seed, settings):
     est = DASHRegulatoryEstimator(prior=data.prior, n_threads=1, random_state=seed, max_epochs=settings.max_epochs,
-                                  **settings.schedule, **METHODS[method].params)
+                                  pruning=PruningSchedule(**settings.schedule), **METHODS[method].params)
     est.fit(data.X, t=data.t, trajectory=data.trajectory)
     return _skdash_scores(est), np.asarray(est.adjacency_, dtype=bool), "adjacency_"
 

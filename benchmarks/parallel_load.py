@@ -25,6 +25,7 @@ from joblib import Parallel, delayed
 
 from skdash import DASHRegulatoryEstimator
 from skdash.datasets import make_regulatory_network
+from skdash.pruning import PruningSchedule
 
 
 def peak_rss_mib(who=resource.RUSAGE_SELF):
@@ -64,7 +65,7 @@ def main(argv=None):
     data = make_regulatory_network(n_genes=args.n_genes, n_trajectories=12, n_test_trajectories=1, noise=0.025,
                                    random_state=0, as_frame=False)
     params = dict(hidden_units=args.hidden_units, max_epochs=args.max_epochs, batch_size=8, sparsity=0.8,
-                  pruning_start=1, pruning_interval=2, initial_pruning=0.5, pruning_rate=0.2, learning_rate=0.01)
+                  pruning=PruningSchedule(start=1, initial=0.5, interval=2, rate=0.2), learning_rate=0.01)
     seeds = list(range(args.n_fits))
 
     started = time.perf_counter()

@@ -76,7 +76,7 @@ HIDDEN_EXPONENT = math.log(300 / 40) / math.log(11000 / 350)
 DATA = dict(n_trajectories=50, n_test_trajectories=0, times=(0, 2, 3, 7, 9), noise=0.05)
 #: Short schedule: epoch 1 is dense (the "first epoch"), then pruning at every
 #: epoch, so the DASH step is timed several times within a few epochs.
-SHORT_SCHEDULE = dict(pruning_start=2, initial_pruning=0.7, pruning_interval=1, pruning_rate=0.2)
+SHORT_SCHEDULE = dict(start=2, initial=0.7, interval=1, rate=0.2)  # skdash.pruning.PruningSchedule
 FULL_FIT = dict(sparsity=0.95, max_epochs=200)
 TARGET_EPOCH_SECONDS = 30.0
 TARGET_PEAK_MIB = 8e9 / 2**20  # 8 GB
@@ -105,16 +105,16 @@ def short_fit_sparsity(epochs):
     Rounding down keeps the target reachable within ``epochs`` (the estimator
     rejects a schedule that reaches its target only after max_epochs).
     """
-    remaining = (1.0 - SHORT_SCHEDULE["initial_pruning"]) * \
-        (1.0 - SHORT_SCHEDULE["pruning_rate"]) ** (epochs - SHORT_SCHEDULE["pruning_start"])
+    remaining = (1.0 - SHORT_SCHEDULE["initial"]) * \
+        (1.0 - SHORT_SCHEDULE["rate"]) ** (epochs - SHORT_SCHEDULE["start"])
     return math.floor((1.0 - remaining) * 1000) / 1000
 
 
-def pruning_events(params):
-    """Number of pruning events the estimator's schedule needs to reach ``params["sparsity"]``."""
-    remaining, events = 1.0 - params["initial_pruning"], 1
-    while 1.0 - remaining < params["sparsity"] - 1e-12:
-        remaining *= 1.0 - params["pruning_rate"]
+def pruning_events(schedule, sparsity):
+    """Number of pruning events ``schedule`` (a PruningSchedule) needs to reach ``sparsity``."""
+    remaining, events = 1.0 - schedule.initial, 1
+    while 1.0 - remaining < sparsity - 1e-12:
+        remaining *= 1.0 - schedule.rate
         events += 1
     return events
 
@@ -215,6 +215,7 @@ def run_worker(n_genes, hidden_units, epochs, threads, seed, full_fit):
     import skdash
     from skdash import DASHRegulatoryEstimator
     from skdash.datasets import make_regulatory_network
+    from skdash.pruning import PruningSchedule
 
     result = dict(n_genes=n_genes, hidden_units=hidden_units, epochs=epochs, threads=threads, seed=seed,
                   torch_version=torch.__version__, skdash_version=skdash.__version__,
@@ -234,7 +235,7 @@ def run_worker(n_genes, hidden_units, epochs, threads, seed, full_fit):
     sparsity = short_fit_sparsity(epochs)
     est = DASHRegulatoryEstimator(data.prior, hidden_units=hidden_units, max_epochs=epochs, sparsity=sparsity,
                                   validation_fraction=0.1, n_threads=threads, random_state=seed,
-                                  **SHORT_SCHEDULE)
+                                  pruning=PruningSchedule(**SHORT_SCHEDULE))
     gc.collect()
     reset_peak_rss()
     with timed_dash_steps() as dash_events:
@@ -249,9 +250,10 @@ def run_worker(n_genes, hidden_units, epochs, threads, seed, full_fit):
     # what fit spends outside its epochs: validation, prior conversion, initialisation, n x n read-out
     result["fit_overhead_s"] = result["short_fit_s"] - sum(result["epoch_seconds"])
 
-    default_params = {**DASHRegulatoryEstimator().get_params(), **FULL_FIT}
+    default_schedule = DASHRegulatoryEstimator().pruning or PruningSchedule()
     result["full_fit_estimate_s"] = (result["first_epoch_s"] + (FULL_FIT["max_epochs"] - 1) * result["epoch_s"]
-                                     + pruning_events(default_params) * np.nan_to_num(result["dash_step_s"]))
+                                     + pruning_events(default_schedule, FULL_FIT["sparsity"])
+                                     * np.nan_to_num(result["dash_step_s"]))
     if full_fit:
         del est
         gc.collect()

@@ -27,12 +27,13 @@ import pandas as pd
 from skdash import DASHRegulatoryEstimator
 from skdash.datasets import corrupt_prior, make_regulatory_network
 from skdash.metrics import structure_balanced_accuracy
+from skdash.pruning import PruningSchedule
 
 data = make_regulatory_network(40, n_trajectories=30, n_test_trajectories=0, noise=0.05,
                                random_state=0)
 small = dict(
     hidden_units=16, max_epochs=30, batch_size=16, learning_rate=0.01, sparsity=0.9,
-    pruning_start=5, initial_pruning=0.7, pruning_interval=3, pruning_rate=0.3,
+    pruning=PruningSchedule(start=5, initial=0.7, interval=3, rate=0.3),
     n_iter_no_change=10, random_state=0,
 )
 

@@ -24,12 +24,13 @@ from skdash._stability import _member_edge_scores
 from skdash.datasets import corrupt_prior, make_regulatory_network
 from skdash.metrics import edge_aupr
 from skdash.plotting import plot_calibration, plot_confidence
+from skdash.pruning import PruningSchedule
 
 data = make_regulatory_network(30, n_trajectories=30, n_test_trajectories=0, noise=0.05, random_state=0)
 prior = corrupt_prior(data.prior, 0.2, random_state=0)  # an imperfect prior: 20% of its edges moved
 base = DASHRegulatoryEstimator(
     prior, hidden_units=12, max_epochs=25, batch_size=16, learning_rate=0.01, sparsity=0.9,
-    pruning_start=3, initial_pruning=0.7, pruning_interval=2, pruning_rate=0.3, n_threads=1, random_state=0,
+    pruning=PruningSchedule(start=3, initial=0.7, interval=2, rate=0.3), n_threads=1, random_state=0,
 )
 
 # %%

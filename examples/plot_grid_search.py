@@ -31,6 +31,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 from skdash import DASHRegulatoryEstimator
 from skdash.datasets import make_regulatory_network
+from skdash.pruning import PruningSchedule
 
 data = make_regulatory_network(15, n_trajectories=15, n_test_trajectories=5, noise=0.05,
                                random_state=1)
@@ -44,7 +45,7 @@ print(f"{data.X.shape[0]} rows, {len(np.unique(data.trajectory))} time courses, 
 # it, so every split would be scored on the wrong time axis.  skdash detects this
 # and stops with an explanation instead of returning a silently wrong number.
 small = dict(hidden_units=8, max_epochs=15, batch_size=16, learning_rate=0.01,
-             pruning_start=3, initial_pruning=0.7, pruning_interval=3, pruning_rate=0.3,
+             pruning=PruningSchedule(start=3, initial=0.7, interval=3, rate=0.3),
              n_iter_no_change=8, random_state=0)
 try:
     GridSearchCV(DASHRegulatoryEstimator(**small), {"hidden_units": [8]},

@@ -27,11 +27,12 @@ from scipy.stats import spearmanr
 
 from skdash import DASHRegulatoryEstimator
 from skdash.datasets import make_regulatory_network
+from skdash.pruning import PruningSchedule
 
 data = make_regulatory_network(20, n_trajectories=60, n_test_trajectories=8, noise=0.02, as_frame=True,
                                random_state=0)
 est = DASHRegulatoryEstimator(data.prior, hidden_units=16, max_epochs=60, batch_size=16, learning_rate=0.01,
-                              sparsity=0.8, pruning_start=5, pruning_interval=3, pruning_rate=0.3,
+                              sparsity=0.8, pruning=PruningSchedule(start=5, interval=3, rate=0.3),
                               n_threads=1, random_state=0)
 est.fit(data.X, t=data.t, trajectory=data.trajectory)
 

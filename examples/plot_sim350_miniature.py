@@ -34,6 +34,7 @@ import pandas as pd
 from skdash import DASHRegulatoryEstimator
 from skdash.datasets import make_regulatory_network
 from skdash.metrics import network_scores
+from skdash.pruning import PruningSchedule
 
 data = make_regulatory_network(
     40, n_trajectories=30, n_test_trajectories=10, noise=0.05, random_state=0
@@ -51,7 +52,7 @@ print(f"X: {data.X.shape}, true edges: {int(data.network.to_numpy().sum())}, "
 # full-size data.
 small = dict(
     hidden_units=16, max_epochs=30, batch_size=16, learning_rate=0.01,
-    pruning_start=5, initial_pruning=0.7, pruning_interval=3, pruning_rate=0.3,
+    pruning=PruningSchedule(start=5, initial=0.7, interval=3, rate=0.3),
     n_iter_no_change=10, random_state=0,
 )
 models = {

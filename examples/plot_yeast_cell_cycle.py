@@ -37,6 +37,7 @@ from sklearn.preprocessing import MinMaxScaler
 from skdash import DASHRegulatoryEstimator
 from skdash.datasets import load_yeast_cell_cycle
 from skdash.plotting import plot_network, plot_trajectories
+from skdash.pruning import PruningSchedule
 
 data = load_yeast_cell_cycle(as_frame=True)
 names = {orf: symbol if isinstance(symbol, str) and symbol not in ("nan", "None") else orf
@@ -64,8 +65,8 @@ print(f"{len(genes)} genes kept, {int((prior != 0).to_numpy().sum())} prior edge
 # estimator.  The model is pruned to 97% sparsity.
 settings = dict(
     sparsity=0.97, validation_fraction=0.5, hidden_units=16, max_epochs=50, batch_size=8,
-    learning_rate=0.01, pruning_start=5, initial_pruning=0.7, pruning_interval=3,
-    pruning_rate=0.3, n_iter_no_change=10, random_state=0,
+    learning_rate=0.01, pruning=PruningSchedule(start=5, initial=0.7, interval=3, rate=0.3),
+    n_iter_no_change=10, random_state=0,
 )
 
 

@@ -1,6 +1,6 @@
-"""DASH pruning: scores that mix weight magnitude with prior knowledge, the
-pruning schedule, and mask updates.  Pure functions on tensors; nothing here
-knows about scikit-learn.
+"""DASH pruning: scores that mix weight magnitude with prior knowledge, and
+mask updates that follow a :class:`~skdash.pruning.PruningSchedule`.  Pure
+functions on tensors; nothing here knows about scikit-learn's estimators.
 
 For each branch (sum and prod) separately, with |P| the absolute prior and
 Q = |P||P|^T / sum(|P||P|^T) (or a user-supplied protein-protein interaction
@@ -122,57 +122,29 @@ def prune_lowest(scores, mask, n_prune):
     return flat_mask.reshape(mask.shape)
 
 
-@dataclass
-class PruningSchedule:
-    """When and how much to prune.
-
-    At epoch ``start`` prune ``initial`` of each weight matrix, then every
-    ``interval`` epochs prune ``rate`` of the remaining weights.  With a
-    ``target`` sparsity the last event is cut so that each matrix ends at exactly
-    the target, and no pruning happens after it.
-    """
-
-    start: int = 3
-    initial: float = 0.7
-    interval: int = 10
-    rate: float = 0.1
-    target: float = None
-
-    def fraction(self, epoch):
-        """Fraction of the remaining weights to prune before ``epoch`` (1-based)."""
-        if epoch == self.start:
-            return self.initial
-        if epoch > self.start and (epoch - self.start) % self.interval == 0:
-            return self.rate
-        return 0.0
-
-    def epochs_to_reach(self, target):
-        """First epoch at whose start the schedule reaches ``target``, or None."""
-        remaining, epoch = 1.0, self.start
-        while True:
-            remaining *= 1.0 - self.fraction(epoch)
-            if 1.0 - remaining >= target - 1e-12:
-                return epoch
-            if self.rate <= 0:
-                return None
-            epoch = self.start + self.interval * ((epoch - self.start) // self.interval + 1)
-
-
 class DashPruner:
     """Applies the DASH schedule to a :class:`PhoenixField`.
 
     Parameters
     ----------
-    schedule : PruningSchedule
+    field : PhoenixField
+        The model to prune; it sizes the initial first-layer scores.
+    schedule : skdash.pruning.PruningSchedule
+        When and how much to prune.
     prior_weight : tuple of float
         (lambda_in, lambda_out).
     knowledge : PriorKnowledge
+    target : float, default=None
+        Final sparsity: the last event is cut so that each matrix ends at
+        exactly ``target``, and no pruning happens after it.  None follows the
+        schedule to the end.
     generator : torch.Generator
         Draws the random initial first-layer scores.
     """
 
-    def __init__(self, field, schedule, prior_weight, knowledge, *, generator):
+    def __init__(self, field, schedule, prior_weight, knowledge, *, target=None, generator):
         self.schedule = schedule
+        self.target = target
         self.weight_in, self.weight_out = prior_weight
         self.knowledge = knowledge
         self.first_scores = {
@@ -182,13 +154,13 @@ class DashPruner:
         }
 
     def target_reached(self, field):
-        target = self.schedule.target
+        target = self.target
         if target is None:
             return True
         return all(self._n_to_keep(field.mask(name)) >= int(field.mask(name).sum()) for name in PRUNABLE)
 
     def _n_to_keep(self, mask):
-        return round((1.0 - self.schedule.target) * mask.numel())
+        return round((1.0 - self.target) * mask.numel())
 
     def _n_to_prune(self, mask, fraction):
         remaining = int(mask.sum())
@@ -196,13 +168,13 @@ class DashPruner:
         # one, so a target the schedule reaches on paper is reached in practice
         # (even for a matrix of a few weights).
         n_prune = math.ceil(fraction * remaining - 1e-9)
-        if self.schedule.target is not None:
+        if self.target is not None:
             n_prune = min(n_prune, max(0, remaining - self._n_to_keep(mask)))
         return n_prune
 
     def is_pruning_epoch(self, field, epoch):
         """Whether :meth:`step` prunes at ``epoch``."""
-        return self.schedule.fraction(epoch) > 0 and not (self.schedule.target is not None
+        return self.schedule.fraction(epoch) > 0 and not (self.target is not None
                                                           and self.target_reached(field))
 
     @torch.no_grad()

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._baseline import fit_self_relaxation, self_relaxation_forecast
 from ._compat import Interval, StrOptions, _fit_context, inside_unrouted_cross_validation, validate_data
-from ._dash import DashPruner, PriorKnowledge, PruningSchedule
+from ._dash import DashPruner, PriorKnowledge
 from ._data import (_user_stacklevel, align_to_fitted_genes, canonical_trajectory_codes, check_expression_scale,
                     check_time_axis, split_transitions, transitions_from_time_axis)
 from ._evidence import SensitivityPath, edge_evidence, mean_sensitivities, select_edges
@@ -34,6 +34,7 @@ from ._prior import align_gene_matrix, has_edges, to_torch
 from ._progress import epoch_progress
 from .exceptions import UnreliableFitWarning
 from ._training import TrainingSettings, Transitions, default_threads, torch_threads, train
+from .pruning import PruningSchedule
 
 #: Below this forecast skill on held-out transitions (1 - MSE / MSE of the
 #: model without regulation) the fit warns that the network is not supported.
@@ -115,16 +116,20 @@ class DASHRegulatoryEstimator(BaseEstimator):
         aligned to the gene names (columns) of X.  ``None`` means no prior: the
         network is then learned from the data alone (magnitude pruning).
     prior_weight : float in [0, 1] or pair of floats, default=None
-        DASH's lambda: the weight of the prior against the weight magnitude in the
-        pruning scores, for both layers or as ``(lambda_in, lambda_out)``.  0 is
-        iterative magnitude pruning (IMP), 1 prunes by the prior alone.  ``None``
-        means the reference ``(0.5, 0.05)`` when a prior (or ``ppi``) is given and
-        0 otherwise; the value used is stored in ``prior_weight_``.
+        DASH's lambda, the weight of the prior in the *pruning scores* (which
+        weights are removed); not to be confused with ``prior_loss_weight``, the
+        weight of the prior in PHOENIX's *training loss*.  It weighs the prior
+        against the weight magnitude, for both layers or as ``(lambda_in,
+        lambda_out)``.  0 is iterative magnitude pruning (IMP), 1 prunes by the
+        prior alone.  ``None`` means the reference ``(0.5, 0.05)`` when a prior
+        (or ``ppi``) is given and 0 otherwise; the value used is stored in
+        ``prior_weight_``.
     sparsity : float in [0, 1) or "auto", default="auto"
-        Final fraction of pruned weights.  A float stops the schedule exactly there
-        and keeps the best checkpoint at that sparsity (0 trains the dense model).
-        "auto" follows the schedule and keeps the checkpoint with the best
-        validation loss, whatever its sparsity.
+        Final fraction of pruned weights.  A float stops the ``pruning`` schedule
+        exactly there and keeps the best checkpoint at that sparsity (0 trains
+        the dense model); fit checks that the schedule reaches it within
+        ``max_epochs``.  "auto" follows the schedule and keeps the checkpoint
+        with the best validation loss, whatever its sparsity.
     ppi : array-like, DataFrame or sparse matrix of shape (n_genes, n_genes), default=None
         Protein-protein interaction matrix used by the first-layer prior score in
         place of :math:`Q = |P||P|^T / \\sum |P||P|^T` (genes sharing targets).
@@ -146,14 +151,12 @@ class DASHRegulatoryEstimator(BaseEstimator):
         epochs (counted once the ``sparsity`` target is reached).
     n_iter_no_change : int, default=40
         Patience of early stopping, in epochs.
-    pruning_start : int, default=3
-        Epoch of the first pruning event.
-    initial_pruning : float in [0, 1), default=0.7
-        Fraction of each weight matrix pruned at the first event.
-    pruning_interval : int, default=10
-        Epochs between later pruning events.
-    pruning_rate : float in [0, 1), default=0.1
-        Fraction of the remaining weights pruned at each later event.
+    pruning : :class:`~skdash.pruning.PruningSchedule`, default=None
+        When and how much DASH prunes: at epoch ``start`` it removes ``initial``
+        of each weight matrix, then every ``interval`` epochs ``rate`` of the
+        weights that remain.  None means ``PruningSchedule()``: 70% at epoch 3,
+        then 10% every 10 epochs, as in the reference.  Its parameters are
+        searched as ``pruning__rate`` etc. once ``pruning`` is a schedule.
     solver : {"rk4", "dopri5", "bosh3", "adaptive_heun", "dopri8"}, default="rk4"
         ODE solver (torchdiffeq).  Fixed-step solvers are fast with a cost known in
         advance; adaptive ones control the error to ``rtol``/``atol``.
@@ -167,7 +170,9 @@ class DASHRegulatoryEstimator(BaseEstimator):
     rtol, atol : float, default=1e-5, 1e-7
         Tolerances of adaptive solvers.
     prior_loss_weight : float in [0, 1), default=None
-        Weight w of PHOENIX's prior regularisation
+        PHOENIX's regulariser, the weight of the prior in the *training loss*
+        (how the weights are fitted); not to be confused with ``prior_weight``,
+        DASH's lambda in the pruning scores.  The loss is
         :math:`(1 - w) L_{data} + w\\, \\mathrm{mean}(J(\\tilde x) - \\tilde x P)^2`
         on random states :math:`\\tilde x`.  Needs a prior.  ``None`` means
         0.05 when a prior is given and 0 otherwise (on SIM350 it lifts the AUPR
@@ -279,8 +284,9 @@ class DASHRegulatoryEstimator(BaseEstimator):
     >>> from skdash import DASHRegulatoryEstimator
     >>> rng = np.random.default_rng(0)
     >>> X = rng.uniform(0.2, 0.8, size=(30, 4))
+    >>> from skdash.pruning import PruningSchedule
     >>> est = DASHRegulatoryEstimator(hidden_units=4, max_epochs=5, sparsity=0.5,
-    ...                               pruning_start=1, initial_pruning=0.5, random_state=0)
+    ...                               pruning=PruningSchedule(start=1, initial=0.5), random_state=0)
     >>> est.fit(X, t=np.tile(np.arange(5.0), 6), trajectory=np.repeat(np.arange(6), 5))
     DASHRegulatoryEstimator(...)
     >>> est.predict(X).shape
@@ -306,10 +312,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "pruning_start": [Interval(Integral, 1, None, closed="left")],
-        "initial_pruning": [Interval(Real, 0, 1, closed="left")],
-        "pruning_interval": [Interval(Integral, 1, None, closed="left")],
-        "pruning_rate": [Interval(Real, 0, 1, closed="left")],
+        "pruning": [PruningSchedule, None],
         "solver": [StrOptions(set(SOLVERS))],
         "max_step": [Interval(Real, 0, None, closed="neither")],
         "rtol": [Interval(Real, 0, None, closed="neither")],
@@ -336,10 +339,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         validation_fraction=0.1,
         early_stopping=True,
         n_iter_no_change=40,
-        pruning_start=3,
-        initial_pruning=0.7,
-        pruning_interval=10,
-        pruning_rate=0.1,
+        pruning=None,
         solver="rk4",
         max_step=1.5,
         rtol=1e-5,
@@ -362,10 +362,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
-        self.pruning_start = pruning_start
-        self.initial_pruning = initial_pruning
-        self.pruning_interval = pruning_interval
-        self.pruning_rate = pruning_rate
+        self.pruning = pruning
         self.solver = solver
         self.max_step = max_step
         self.rtol = rtol
@@ -448,19 +445,20 @@ class DASHRegulatoryEstimator(BaseEstimator):
         return (weight_in, weight_out), knowledge, prior, float(prior_loss_weight)
 
     def _schedule(self):
+        """The validated pruning schedule and the target sparsity (None for "auto")."""
+        schedule = PruningSchedule() if self.pruning is None else self.pruning
+        schedule._validate_params()  # the estimator's own validation checks only its type
         target = None if self.sparsity == "auto" else float(self.sparsity)
-        schedule = PruningSchedule(self.pruning_start, self.initial_pruning, self.pruning_interval,
-                                   self.pruning_rate, target)
         if target is not None and target > 0:
             reached = schedule.epochs_to_reach(target)
             if reached is None or reached > self.max_epochs:
                 raise ValueError(
-                    f"The pruning schedule (start {self.pruning_start}, initial {self.initial_pruning}, then "
-                    f"{self.pruning_rate} every {self.pruning_interval} epochs) reaches sparsity "
+                    f"The pruning schedule (start {schedule.start}, initial {schedule.initial}, then "
+                    f"{schedule.rate} every {schedule.interval} epochs) reaches sparsity "
                     f"{target} only at epoch {reached}, beyond max_epochs={self.max_epochs}. Increase "
-                    "max_epochs or pruning_rate, or shorten pruning_interval."
+                    "max_epochs or pruning__rate, or shorten pruning__interval."
                 )
-        return schedule
+        return schedule, target
 
     def _check_fitted_X(self, X):
         """Validated rows in the fitted gene order, and the position of each of the caller's genes.
@@ -525,7 +523,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         n_genes = X.shape[1]
         starts, ends, intervals, transition_codes = self._transitions(X, t, trajectory)
         prior_weight, knowledge, prior, prior_loss_weight = self._prepare_knowledge(n_genes)
-        schedule = self._schedule()
+        schedule, target = self._schedule()
 
         rng = check_random_state(self.random_state)
         generator = torch.Generator().manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
@@ -541,7 +539,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         field.to(self.device)
         pruner = None
         if self.sparsity == "auto" or self.sparsity > 0:
-            pruner = DashPruner(field, schedule, prior_weight, knowledge, generator=generator)
+            pruner = DashPruner(field, schedule, prior_weight, knowledge, target=target, generator=generator)
         settings = TrainingSettings(
             max_epochs=self.max_epochs, learning_rate=self.learning_rate, batch_size=self.batch_size,
             early_stopping=self.early_stopping, n_iter_no_change=self.n_iter_no_change,

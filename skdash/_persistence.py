@@ -21,9 +21,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._estimator import DASHRegulatoryEstimator
 from ._phoenix import PhoenixField
+from .pruning import PruningSchedule
 
 FORMAT = "skdash-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Constructor parameters that hold a gene x gene matrix.
 _MATRIX_PARAMS = ("prior", "ppi")
 #: scikit-learn bookkeeping that is not part of the fitted model (metadata-routing
@@ -31,6 +32,13 @@ _MATRIX_PARAMS = ("prior", "ppi")
 _SKIPPED_ATTRIBUTES = ("_metadata_request",)
 #: Base class of scipy's sparse arrays (as opposed to sparse matrices); scipy >= 1.11.
 _SPARSE_ARRAY = getattr(sp, "sparray", ())
+#: Parameter objects a model file may hold, by class name.  They are stored as
+#: their own parameters (``get_params(deep=False)``) and rebuilt by calling the
+#: class, so loading never builds an object the file names freely.
+_PARAMETER_OBJECTS = {cls.__name__: cls for cls in (PruningSchedule,)}
+#: Format 1 stored the schedule as four flat estimator parameters: old name -> PruningSchedule's.
+_FLAT_PRUNING_PARAMS = {"pruning_start": "start", "initial_pruning": "initial", "pruning_interval": "interval",
+                        "pruning_rate": "rate"}
 
 
 class _NotStorable(TypeError):
@@ -65,6 +73,32 @@ def _unplain(value):
             return tuple(_unplain(item) for item in value["__tuple__"])
         return {key: _unplain(item) for key, item in value.items()}
     return value
+
+
+def _param_spec(value):
+    """A constructor parameter as JSON: ``{"value": ...}`` or, for a parameter object, its class and parameters."""
+    cls = _PARAMETER_OBJECTS.get(type(value).__name__)
+    if cls is not None and type(value) is cls:
+        return {"object": cls.__name__,
+                "params": {name: _param_spec(item) for name, item in value.get_params(deep=False).items()}}
+    return {"value": _plain(value)}
+
+
+def _param_value(spec):
+    if "object" in spec:
+        cls = _PARAMETER_OBJECTS.get(spec["object"])
+        if cls is None:
+            raise ValueError(f"Unknown parameter object {spec['object']!r} in the model file; upgrade skdash.")
+        return cls(**{name: _param_value(item) for name, item in spec["params"].items()})
+    return _unplain(spec["value"])
+
+
+def _pruning_from_flat_params(params):
+    """``params`` of a format-1 file with its four flat schedule parameters made into ``pruning``."""
+    flat = {new: params.pop(old) for old, new in _FLAT_PRUNING_PARAMS.items() if old in params}
+    if flat:
+        params["pruning"] = PruningSchedule(**flat)
+    return params
 
 
 def _label(value):
@@ -172,7 +206,8 @@ def save_model(estimator, path):
     format to share models with.  It holds the model weights and pruning masks,
     the fitted network, the gene names, the training history and the
     constructor parameters, including a prior or ppi given as an array,
-    DataFrame (values and gene names) or sparse matrix.
+    DataFrame (values and gene names) or sparse matrix, and the ``pruning``
+    schedule (as its parameters).
 
     Parameters
     ----------
@@ -212,7 +247,7 @@ def save_model(estimator, path):
             notes.append(f"random_state was a {type(value).__name__}; stored as None.")
         else:
             try:
-                stored_params[name] = {"value": _plain(value)}
+                stored_params[name] = _param_spec(value)
             except _NotStorable as error:
                 raise TypeError(f"Cannot store parameter {name}={value!r} ({error}) in the model file.") from None
     attributes = {}
@@ -255,6 +290,13 @@ def load_model(path, *, device=None):
     -------
     estimator : DASHRegulatoryEstimator
         Fitted, predicting and simulating exactly like the saved one.
+
+    Notes
+    -----
+    Files of format 1 (skdash before :class:`~skdash.pruning.PruningSchedule`)
+    load too: their ``pruning_start``, ``initial_pruning``, ``pruning_interval``
+    and ``pruning_rate`` become ``pruning=PruningSchedule(start, initial,
+    interval, rate)``.
     """
     source = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
     payload = torch.load(source, map_location="cpu", weights_only=True)
@@ -274,7 +316,8 @@ def load_model(path, *, device=None):
         raise ValueError(f"{path!r} holds a {metadata['class']}, not a DASHRegulatoryEstimator.")
     params = {}
     for name, spec in metadata["params"].items():
-        params[name] = _read_matrix(spec["matrix"], tensors) if "matrix" in spec else _unplain(spec["value"])
+        params[name] = _read_matrix(spec["matrix"], tensors) if "matrix" in spec else _param_value(spec)
+    params = _pruning_from_flat_params(params)
     if device is not None:
         params["device"] = device
     estimator = DASHRegulatoryEstimator(**params)

@@ -202,10 +202,11 @@ class StabilitySelection(MetaEstimatorMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from skdash import DASHRegulatoryEstimator, StabilitySelection
+    >>> from skdash.pruning import PruningSchedule
     >>> rng = np.random.default_rng(0)
     >>> X = rng.uniform(0.2, 0.8, size=(30, 4))
-    >>> base = DASHRegulatoryEstimator(hidden_units=4, max_epochs=3, sparsity=0.5, pruning_start=1,
-    ...                                initial_pruning=0.5, n_threads=1)
+    >>> base = DASHRegulatoryEstimator(hidden_units=4, max_epochs=3, sparsity=0.5,
+    ...                                pruning=PruningSchedule(start=1, initial=0.5), n_threads=1)
     >>> stability = StabilitySelection(base, n_estimators=3, random_state=0)
     >>> stability.fit(X, t=np.tile(np.arange(5.0), 6), trajectory=np.repeat(np.arange(6), 5))
     StabilitySelection(...)

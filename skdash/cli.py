@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._cli_options import EstimatorOption, add_estimator_options, estimator_params
+
 #: Exit status for usage errors and bad input (argparse's own choice too).
 EXIT_BAD_INPUT = 2
 #: Exit status for unexpected failures.
@@ -64,32 +66,8 @@ class BadInput(Exception):
 # --------------------------------------------------------------------------
 # Argument types
 # --------------------------------------------------------------------------
-def _sparsity(text):
-    if text == "auto":
-        return text
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected 'auto' or a number in [0, 1); got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected 'auto' or a number in [0, 1); got {text!r}")
-    return value
-
-
-def _prior_weight(text):
-    parts = text.split(",")
-    try:
-        values = [float(part) for part in parts]
-    except ValueError:
-        values = []
-    if len(values) not in (1, 2) or not all(0 <= v <= 1 for v in values):
-        raise argparse.ArgumentTypeError(
-            f"expected a number in [0, 1] or a pair LAMBDA_IN,LAMBDA_OUT such as 0.5,0.05; got {text!r}"
-        )
-    return values[0] if len(values) == 1 else tuple(values)
-
-
 def _bounded(kind, low, high=None, *, open_high=False):
+    """Type of an option that sets no estimator parameter (those are derived, see _FIT_OPTIONS)."""
     def parse(text):
         try:
             value = kind(text)
@@ -154,7 +132,104 @@ def _add_perturb_parser(commands):
                               "data (default: the longest trajectory span seen in training)")
     perturb.add_argument("--out", metavar="EFFECTS.tsv", required=True,
                          help="where to write the effects ('-': standard output)")
-    perturb.add_argument("--n-threads", type=_bounded(int, 1), default=None, help="torch threads")
+    perturb.defer(_estimator_options(_PERTURB_OPTIONS))
+
+
+# --------------------------------------------------------------------------
+# Options that set estimator parameters
+# --------------------------------------------------------------------------
+def _parameter_groups():
+    """Parameter objects built from "name__member" options: estimator parameter -> class.
+
+    Another object (say a solver with its own _parameter_constraints) is one entry
+    here plus its options below.  Imported on use: scikit-learn is slow to import.
+    """
+    from .pruning import PruningSchedule
+
+    return {"pruning": PruningSchedule}
+
+
+#: The fit options that set estimator parameters; their types, bounds and defaults come
+#: from the estimator's _parameter_constraints (the pruning ones from PruningSchedule's).
+_FIT_OPTIONS = (
+    EstimatorOption("--sparsity", "sparsity",
+                    "'auto' (best validation loss along the schedule) or a final fraction of pruned weights"),
+    EstimatorOption("--prior-weight", "prior_weight",
+                    "DASH's lambda, the prior's weight in the pruning scores, for both layers or as "
+                    "LAMBDA_IN,LAMBDA_OUT; default 0.5,0.05 with a prior, 0 without",
+                    metavar="LAMBDA[,LAMBDA_OUT]", items=("LAMBDA_IN", "LAMBDA_OUT")),
+    EstimatorOption("--prior-loss-weight", "prior_loss_weight",
+                    "PHOENIX's regulariser, the prior's weight in the training loss; default 0.05 with a "
+                    "prior, 0 without"),
+    EstimatorOption("--max-epochs", "max_epochs", ""),
+    EstimatorOption("--hidden-units", "hidden_units", ""),
+    EstimatorOption("--learning-rate", "learning_rate", ""),
+    EstimatorOption("--pruning-start", "pruning__start", "epoch of the first pruning event"),
+    EstimatorOption("--pruning-initial", "pruning__initial",
+                    "fraction of each weight matrix pruned at the first event"),
+    EstimatorOption("--pruning-interval", "pruning__interval", "epochs between later pruning events"),
+    EstimatorOption("--pruning-rate", "pruning__rate",
+                    "fraction of the remaining weights pruned at each later event"),
+    EstimatorOption("--n-threads", "n_threads",
+                    "torch threads; default: chosen from the model size (1 is often fastest below ~1000 genes)"),
+    EstimatorOption("--random-state", "random_state", "seed, for reproducible networks"),
+)
+
+#: The demo's estimator options, and its defaults where they differ from the estimator's.
+_DEMO_OPTIONS = (
+    EstimatorOption("--max-epochs", "max_epochs", "epochs, as in the reference"),
+    EstimatorOption("--pruning-interval", "pruning__interval",
+                    "epochs between pruning events after the first at epoch 3, as in the reference"),
+    EstimatorOption("--sparsity", "sparsity", "target sparsity, or 'auto' for the best validation checkpoint"),
+    EstimatorOption("--hidden-units", "hidden_units", ""),
+    EstimatorOption("--n-threads", "n_threads", "torch threads; 1 is the fastest for SIM350's small matrices"),
+    EstimatorOption("--random-state", "random_state", "seed of the data and the fit"),
+)
+_DEMO_DEFAULTS = {"sparsity": 0.95, "n_threads": 1, "random_state": 0}
+#: The perturb options that reset a parameter of the loaded model.
+_PERTURB_OPTIONS = (EstimatorOption("--n-threads", "n_threads", "torch threads; default: the model's setting"),)
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser that adds its estimator options when it is first used.
+
+    The options are derived from the estimator's constraints, and the module
+    that defines them imports torch: deferring them keeps ``skdash --help``,
+    ``--version`` and the other commands free of it.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deferred = []
+
+    def defer(self, add_options):
+        """Call ``add_options(self)`` before the first parse or help."""
+        self._deferred.append(add_options)
+
+    def _add_deferred(self):
+        while self._deferred:
+            self._deferred.pop(0)(self)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._add_deferred()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self):
+        self._add_deferred()
+        return super().format_usage()
+
+    def format_help(self):
+        self._add_deferred()
+        return super().format_help()
+
+
+def _estimator_options(options, defaults=None):
+    def add(parser):
+        from ._estimator import DASHRegulatoryEstimator
+
+        group = parser.add_argument_group("model options (DASHRegulatoryEstimator parameters)")
+        add_estimator_options(group, options, DASHRegulatoryEstimator, _parameter_groups(), defaults)
+    return add
 
 
 # --------------------------------------------------------------------------
@@ -182,7 +257,7 @@ def build_parser():
         epilog="Run 'skdash COMMAND --help' for the options of a command.",
     )
     parser.add_argument("--version", action="version", version=f"skdash {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
     commands.required = True
 
     demo = commands.add_parser(
@@ -204,19 +279,8 @@ def build_parser():
                       help="training trajectories of 5 time points (default: 150, as in the papers)")
     demo.add_argument("--n-test-trajectories", type=_bounded(int, 1), default=20,
                       help="noise-free test trajectories (default: 20)")
-    demo.add_argument("--max-epochs", type=_bounded(int, 1), default=200,
-                      help="epochs (default: 200, as in the reference)")
-    demo.add_argument("--pruning-interval", type=_bounded(int, 1), default=10,
-                      help="epochs between pruning events after the first at epoch 3 (default: 10, as "
-                           "in the reference)")
-    demo.add_argument("--sparsity", type=_sparsity, default=0.95,
-                      help="target sparsity, or 'auto' for the best validation checkpoint "
-                           "(default: 0.95)")
-    demo.add_argument("--hidden-units", type=_bounded(int, 1), default=40, help="(default: 40)")
-    demo.add_argument("--n-threads", type=_bounded(int, 1), default=1,
-                      help="torch threads (default: 1, the fastest for SIM350's small matrices)")
-    demo.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress report")
+    demo.defer(_estimator_options(_DEMO_OPTIONS, _DEMO_DEFAULTS))
 
     fit = commands.add_parser(
         "fit", help="infer a network from a CSV/TSV expression table",
@@ -236,15 +300,6 @@ def build_parser():
     fit.add_argument("--scale", choices=("none", "minmax"), default="none",
                      help="rescale each gene to [0, 1] before fitting; the model expects expression "
                           "roughly on that scale (default: none)")
-    fit.add_argument("--sparsity", type=_sparsity, default="auto",
-                     help="'auto' (best validation loss along the schedule) or a final fraction of "
-                          "pruned weights in [0, 1) (default: auto)")
-    fit.add_argument("--prior-weight", type=_prior_weight, default=None, metavar="LAMBDA[,LAMBDA_OUT]",
-                     help="DASH's lambda in [0, 1], or LAMBDA_IN,LAMBDA_OUT (default: 0.5,0.05 with a "
-                          "prior, 0 without)")
-    fit.add_argument("--max-epochs", type=_bounded(int, 1), default=200, help="(default: 200)")
-    fit.add_argument("--hidden-units", type=_bounded(int, 1), default=40, help="(default: 40)")
-    fit.add_argument("--learning-rate", type=_bounded(float, 1e-12), default=1e-3, help="(default: 0.001)")
     fit.add_argument("--bootstrap", metavar="N", type=_bounded(int, 2), default=None,
                      help="fit N models on resampled trajectories (skdash.StabilitySelection) and write "
                           "each edge's confidence (fraction of the models that keep it) and sign; the "
@@ -254,14 +309,12 @@ def build_parser():
     fit.add_argument("--top-k", type=_bounded(int, 1), default=None, help="write only the K strongest edges")
     fit.add_argument("--threshold", type=_bounded(float, 0.0), default=None,
                      help="write only edges with |weight| >= THRESHOLD")
-    fit.add_argument("--n-threads", type=_bounded(int, 1), default=None,
-                     help="torch threads (default: torch's choice; 1 is often fastest below ~1000 genes)")
-    fit.add_argument("--random-state", type=int, default=None, help="seed, for reproducible networks")
     fit.add_argument("-v", "--verbose", action="count", default=0,
                      help="report progress (-vv: one line per epoch as well)")
     fit.add_argument("--save-model", metavar="MODEL", type=Path, default=None,
                      help="also save the fitted model (weights-only format, see skdash.save_model), e.g. "
                           "for 'skdash perturb'")
+    fit.defer(_estimator_options(_FIT_OPTIONS))
     _add_perturb_parser(commands)
     parser.command_parsers = commands.choices  # for messages in the words of each command's flags
     return parser
@@ -331,15 +384,11 @@ def run_demo(args):
     data = make_sim350(noise=args.noise, prior_corruption=args.prior_corruption,
                        n_trajectories=args.n_trajectories, n_test_trajectories=args.n_test_trajectories,
                        as_frame=True, random_state=args.random_state)
-    estimator = DASHRegulatoryEstimator(
-        prior=data.prior, sparsity=args.sparsity, max_epochs=args.max_epochs,
-        pruning_interval=args.pruning_interval,
-        hidden_units=args.hidden_units, n_threads=args.n_threads, random_state=args.random_state,
-        verbose=0 if args.quiet else 1,
-    )
+    estimator = DASHRegulatoryEstimator(prior=data.prior, verbose=0 if args.quiet else 1,
+                                        **estimator_params(args, _DEMO_OPTIONS, _parameter_groups()))
     prior_text = "the true network" if args.prior_corruption == 0 else \
         f"the true network with {args.prior_corruption:.0%} of its edges moved"
-    _info(f"Fitting DASH ({args.max_epochs} epochs at most) with {prior_text} as prior ...")
+    _info(f"Fitting DASH ({estimator.max_epochs} epochs at most) with {prior_text} as prior ...")
     started = time.perf_counter()
     estimator.fit(data.X, t=data.t, trajectory=data.trajectory)
     seconds = time.perf_counter() - started
@@ -407,13 +456,10 @@ def run_fit(args):
     if args.bootstrap is not None and args.threshold is not None:
         raise BadInput("--threshold filters a single model's |weight|; with --bootstrap the network is chosen by "
                        "confidence (use --top-k to shorten it)")
-    estimator = DASHRegulatoryEstimator(
-        prior=prior, prior_weight=args.prior_weight, sparsity=args.sparsity, max_epochs=args.max_epochs,
-        hidden_units=args.hidden_units, learning_rate=args.learning_rate, n_threads=args.n_threads,
-        random_state=args.random_state, verbose=args.verbose if args.bootstrap is None else 0,
-    )
+    estimator = DASHRegulatoryEstimator(prior=prior, verbose=args.verbose if args.bootstrap is None else 0,
+                                        **estimator_params(args, _FIT_OPTIONS, _parameter_groups()))
     model = estimator if args.bootstrap is None else StabilitySelection(
-        estimator, n_estimators=args.bootstrap, n_jobs=args.jobs, random_state=args.random_state,
+        estimator, n_estimators=args.bootstrap, n_jobs=args.jobs, random_state=estimator.random_state,
         verbose=args.verbose)
     started = time.perf_counter()
     with _reported_as_bad_input(ValueError):  # the estimator rejects the data or the settings
@@ -456,8 +502,7 @@ def run_perturb(args):
     except (ValueError, RuntimeError, pickle.UnpicklingError) as error:  # what torch.load raises on other files
         raise BadInput(f"'{args.model}' is not a skdash model file (written by 'skdash fit --save-model').") \
             from error
-    if args.n_threads is not None:
-        estimator.set_params(n_threads=args.n_threads)
+    estimator.set_params(**estimator_params(args, _PERTURB_OPTIONS, _parameter_groups()))
     genes, levels = [gene for gene, _ in perturbations], [level for _, level in perturbations]
     with _reported_as_bad_input(ValueError, TypeError, AttributeError):
         effects = estimator.perturbation_effects(genes=genes, value=levels, horizon=args.horizon)
@@ -483,13 +528,14 @@ def _as_flags(message, command_help):
     """``message`` with the Python parameter names it mentions written as this command's flags.
 
     The reading functions and the estimator name their parameters
-    (``time_column``); at the command line the user set ``--time-column``.
+    (``time_column``, ``pruning__rate``); at the command line the user set
+    ``--time-column``, ``--pruning-rate``.
     """
     def flag(match):
-        option = "--" + match.group(0).replace("_", "-")
+        option = "--" + re.sub("_+", "-", match.group(0))
         return option if re.search(re.escape(option) + r"\b", command_help) else match.group(0)
 
-    return re.sub(r"\b[a-z]+(?:_[a-z]+)+\b", flag, message)
+    return re.sub(r"\b[a-z]+(?:__?[a-z]+)+\b", flag, message)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

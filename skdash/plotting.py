@@ -220,9 +220,10 @@ def plot_pruning_path(estimator, *, ax=None, show_epochs=True):
     >>> import numpy as np
     >>> from skdash import DASHRegulatoryEstimator
     >>> from skdash.plotting import plot_pruning_path
+    >>> from skdash.pruning import PruningSchedule
     >>> X = np.random.default_rng(0).uniform(0.2, 0.8, size=(30, 4))
-    >>> est = DASHRegulatoryEstimator(hidden_units=4, max_epochs=6, pruning_start=1,
-    ...                               pruning_interval=2, random_state=0)
+    >>> est = DASHRegulatoryEstimator(hidden_units=4, max_epochs=6, pruning=PruningSchedule(start=1, interval=2),
+    ...                               random_state=0)
     >>> est = est.fit(X, t=np.tile(np.arange(5.0), 6), trajectory=np.repeat(np.arange(6), 5))
     >>> ax = plot_pruning_path(est)
     >>> ax.get_xlabel()

@@ -5,6 +5,8 @@ import pytest
 from scipy.integrate import solve_ivp
 from sklearn.utils import Bunch
 
+from skdash.pruning import PruningSchedule
+
 TOY_TIMES = np.array([0.0, 1.0, 2.0, 4.0, 6.0])
 
 
@@ -39,5 +41,5 @@ def toy():
 
 
 #: Settings that make a fit take a fraction of a second.
-FAST = dict(hidden_units=6, max_epochs=12, batch_size=8, pruning_start=1, pruning_interval=2,
-            initial_pruning=0.5, pruning_rate=0.2, learning_rate=0.01, random_state=0)
+FAST = dict(hidden_units=6, max_epochs=12, batch_size=8,
+            pruning=PruningSchedule(start=1, initial=0.5, interval=2, rate=0.2), learning_rate=0.01, random_state=0)

@@ -234,6 +234,33 @@ def test_fit_options(files, tmp_path, capsys):
     assert "sparsity 0.500" in err
 
 
+def test_pruning_options_build_the_schedule(files, tmp_path, capsys):
+    from skdash import load_model
+    from skdash.pruning import PruningSchedule
+
+    _, expression, _, _ = files
+    status, _, err = run(["fit", expression, "--out", tmp_path / "n.tsv", "--sparsity", "0.6", "--pruning-start", "1",
+                          "--pruning-initial", "0.5", "--pruning-interval", "2", "--pruning-rate", "0.3",
+                          "--save-model", tmp_path / "model.pt", *FAST_OPTIONS], capsys)
+    assert status == 0, err
+    model = load_model(tmp_path / "model.pt")
+    assert model.pruning == PruningSchedule(start=1, initial=0.5, interval=2, rate=0.3)
+    assert [record["epoch"] for record in model.history_ if record["pruned"]] == [1, 3]
+    assert model.max_epochs == 6 and model.sparsity == 0.6
+
+
+def test_left_out_options_leave_the_estimator_defaults(files, tmp_path, capsys):
+    from skdash import load_model
+
+    _, expression, _, _ = files
+    status, _, err = run(["fit", expression, "--out", tmp_path / "n.tsv", "--save-model", tmp_path / "model.pt",
+                          "--max-epochs", "4"], capsys)
+    assert status == 0, err
+    model = load_model(tmp_path / "model.pt")
+    assert model.pruning is None and model.sparsity == "auto" and model.hidden_units == 40
+    assert model.random_state is None and model.prior_weight is None
+
+
 def test_fit_single_trajectory_and_custom_columns(tmp_path, capsys):
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.uniform(0.2, 0.8, size=(8, 3)), columns=["a", "b", "c"])
@@ -271,6 +298,9 @@ def check_bad_input(result, message):
     (["fit", "{expression}", "--out", "{folder}/missing/n.tsv"], "does not exist"),
     (["fit", "{folder}/nothing.csv", "--out", "{folder}/n.tsv"], "nothing.csv' does not exist"),
     (["fit", "{expression}", "--out", "{folder}/n.tsv", "--prior-weight", "0.5"], "no prior"),
+    # the estimator's message, in the command's flags
+    (["fit", "{expression}", "--out", "{folder}/n.tsv", "--sparsity", "0.99", "--max-epochs", "3"],
+     "Increase --max-epochs or --pruning-rate, or shorten --pruning-interval."),
 ])
 def test_fit_bad_paths_and_rejected_settings(files, capsys, args, message):
     folder, expression, _, _ = files
@@ -286,6 +316,9 @@ def test_fit_bad_paths_and_rejected_settings(files, capsys, args, message):
     (["fit", "x.csv", "--out", "n.tsv", "--sparsity", "1.5"], "expected 'auto' or a number in [0, 1)"),
     (["fit", "x.csv", "--out", "n.tsv", "--prior-weight", "0.5,2"], "LAMBDA_IN,LAMBDA_OUT"),
     (["fit", "x.csv", "--out", "n.tsv", "--max-epochs", "0"], "expected a value >= 1"),
+    (["fit", "x.csv", "--out", "n.tsv", "--pruning-rate", "1"], "argument --pruning-rate: expected a number in [0, 1)"),
+    (["fit", "x.csv", "--out", "n.tsv", "--pruning-start", "two"], "argument --pruning-start: expected an integer"),
+    (["demo", "--pruning-interval", "0"], "argument --pruning-interval: expected a value >= 1"),
     (["demo", "--noise", "-1"], "expected a value >= 0.0"),
 ])
 def test_usage_errors_exit_2(capsys, args, message):

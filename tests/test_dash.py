@@ -1,12 +1,13 @@
-"""DASH pruning scores and schedule, on small hand-made models."""
+"""DASH pruning scores and mask updates, on small hand-made models."""
 
 import numpy as np
 import pytest
 import torch
 
-from skdash._dash import DashPruner, PriorKnowledge, PruningSchedule, prune_lowest
+from skdash._dash import DashPruner, PriorKnowledge, prune_lowest
 from skdash._phoenix import PRUNABLE, PhoenixField
 from skdash._prior import to_torch
+from skdash.pruning import PruningSchedule
 
 
 def make_field(n_genes=5, hidden_units=4, seed=0):
@@ -58,17 +59,10 @@ def test_prior_only_pruning_ignores_the_weights():
         torch.testing.assert_close(masks[0][name], masks[1][name])
 
 
-def test_schedule_follows_the_reference_and_stops_at_the_target():
-    schedule = PruningSchedule(start=3, initial=0.7, interval=10, rate=0.1)
-    assert [epoch for epoch in range(1, 40) if schedule.fraction(epoch) > 0] == [3, 13, 23, 33]
-    assert schedule.fraction(3) == 0.7 and schedule.fraction(13) == 0.1
-    assert schedule.epochs_to_reach(0.7) == 3
-    assert schedule.epochs_to_reach(0.95) == 183  # 1 - 0.3 * 0.9**k >= 0.95 first at k = 18
-    assert PruningSchedule(rate=0.0).epochs_to_reach(0.9) is None
-
+def test_pruner_stops_the_schedule_at_the_target():
     field = make_field(n_genes=10, hidden_units=10)
-    pruner = DashPruner(field, PruningSchedule(start=1, initial=0.7, interval=1, rate=0.5, target=0.8),
-                        (0.0, 0.0), PriorKnowledge(), generator=torch.Generator().manual_seed(0))
+    pruner = DashPruner(field, PruningSchedule(start=1, initial=0.7, interval=1, rate=0.5), (0.0, 0.0),
+                        PriorKnowledge(), target=0.8, generator=torch.Generator().manual_seed(0))
     for epoch in range(1, 6):
         pruner.step(field, epoch)
     for name in PRUNABLE:

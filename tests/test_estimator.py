@@ -11,6 +11,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
 from skdash import DASHRegulatoryEstimator
+from skdash.pruning import PruningSchedule
 
 from .conftest import FAST
 
@@ -163,6 +164,39 @@ def test_grid_search_without_routing_fails_loudly(toy):
                           cv=GroupKFold(n_splits=3))
     with pytest.raises(ValueError, match="metadata routing"):
         search.fit(toy.X, t=toy.t, trajectory=toy.trajectory, groups=toy.trajectory)
+
+
+def test_grid_search_over_the_pruning_schedule(toy):
+    est = DASHRegulatoryEstimator(toy.prior, **{**FAST, "sparsity": 0.7})
+    with config_context(enable_metadata_routing=True):
+        search = GridSearchCV(est, {"pruning__rate": [0.1, 0.3], "pruning__interval": [1, 2]},
+                              cv=GroupKFold(n_splits=3))
+        search.fit(toy.X, t=toy.t, trajectory=toy.trajectory, groups=toy.trajectory)
+    assert sorted(search.cv_results_["param_pruning__rate"]) == [0.1, 0.1, 0.3, 0.3]
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    best = search.best_estimator_
+    assert best.pruning.rate == search.best_params_["pruning__rate"]
+    assert best.pruning.interval == search.best_params_["pruning__interval"]
+    assert FAST["pruning"] == PruningSchedule(start=1, initial=0.5, interval=2, rate=0.2)  # cloned, not mutated
+
+
+def test_default_pruning_is_the_reference_schedule(toy):
+    default = fit_toy(toy, pruning=None, max_epochs=14)
+    explicit = fit_toy(toy, pruning=PruningSchedule(start=3, initial=0.7, interval=10, rate=0.1), max_epochs=14)
+    assert [record["epoch"] for record in default.history_ if record["pruned"]] == [3, 13]
+    np.testing.assert_array_equal(default.edge_scores_, explicit.edge_scores_)
+    shown = repr(DASHRegulatoryEstimator(**FAST))
+    assert "pruning=PruningSchedule(initial=0.5, interval=2, rate=0.2, start=1)" in shown
+
+
+@pytest.mark.parametrize("pruning, message", [
+    (PruningSchedule(rate=1.5), "'rate' parameter of PruningSchedule"),
+    (PruningSchedule(start=0), "'start' parameter of PruningSchedule"),
+    ({"rate": 0.1}, "'pruning' parameter of DASHRegulatoryEstimator"),
+])
+def test_bad_pruning_schedule_is_rejected_at_fit(toy, pruning, message):
+    with pytest.raises(ValueError, match=message):
+        fit_toy(toy, pruning=pruning)
 
 
 def test_score_without_time_axis_after_fit_with_it_fails(toy):

@@ -9,6 +9,7 @@ from skdash._evidence import edge_evidence, field_jacobians, mean_sensitivities,
 from skdash._phoenix import PhoenixField
 from skdash.datasets import make_regulatory_network
 from skdash.metrics import edge_aupr
+from skdash.pruning import PruningSchedule
 
 
 def random_field(n_genes=5, hidden_units=3, seed=0):
@@ -136,9 +137,9 @@ def test_same_seed_same_edge_scores(small_system, small_fit):
 
 
 def test_pruned_fit_ranks_pruned_pairs_below_used_ones(toy):
-    est = DASHRegulatoryEstimator(prior=toy.prior, hidden_units=6, max_epochs=12, batch_size=8, pruning_start=1,
-                                  pruning_interval=2, initial_pruning=0.5, pruning_rate=0.2, learning_rate=0.01,
-                                  sparsity=0.5, random_state=0)
+    est = DASHRegulatoryEstimator(prior=toy.prior, hidden_units=6, max_epochs=12, batch_size=8,
+                                  pruning=PruningSchedule(start=1, initial=0.5, interval=2, rate=0.2),
+                                  learning_rate=0.01, sparsity=0.5, random_state=0)
     est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
     used = off_diagonal(est.path_adjacency_)
     scores = off_diagonal(est.edge_scores_)

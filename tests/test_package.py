@@ -17,6 +17,13 @@ def test_importing_does_not_load_torch(module):
     assert result.stdout.strip() == "False"
 
 
+def test_command_line_version_and_help_do_not_load_torch():
+    code = ("import sys; from skdash.cli import main; main(['--version']); main(['--help']); "
+            "print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
 def test_lazy_names_resolve_to_the_classes():
     import skdash
     from skdash._estimator import DASHRegulatoryEstimator

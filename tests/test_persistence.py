@@ -23,10 +23,12 @@ from sklearn.preprocessing import MinMaxScaler
 
 from skdash import DASHRegulatoryEstimator
 from skdash._persistence import load_model, save_model
+from skdash.pruning import PruningSchedule
 
 from .conftest import FAST
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = pathlib.Path(__file__).parent / "data"
 GRID = [0.0, 0.5, 1.5, 4.0]
 
 
@@ -192,6 +194,48 @@ def test_save_model_needs_a_fitted_estimator(toy, tmp_path):
     pipeline = make_pipeline(MinMaxScaler(), DASHRegulatoryEstimator(**FAST))
     with pytest.raises(TypeError, match="Save the steps of a Pipeline separately"):
         save_model(pipeline, tmp_path / "model.pt")
+
+
+def test_pruning_schedule_is_stored_as_its_parameters(named_model, tmp_path):
+    save_model(named_model, tmp_path / "model.pt")
+    metadata = json.loads(torch.load(tmp_path / "model.pt", weights_only=True)["metadata"])
+    assert metadata["params"]["pruning"] == {"object": "PruningSchedule", "params": {
+        "initial": {"value": 0.5}, "interval": {"value": 2}, "rate": {"value": 0.2}, "start": {"value": 1}}}
+    loaded = load_model(tmp_path / "model.pt")
+    assert type(loaded.pruning) is PruningSchedule and loaded.pruning == named_model.pruning
+    assert loaded.pruning is not named_model.pruning
+
+
+def test_default_pruning_round_trips_as_none(toy, tmp_path):
+    est = DASHRegulatoryEstimator(**{**FAST, "pruning": None, "max_epochs": 4})
+    save_model(est.fit(toy.X, t=toy.t, trajectory=toy.trajectory), tmp_path / "model.pt")
+    assert load_model(tmp_path / "model.pt").pruning is None
+
+
+def test_unknown_parameter_object_is_refused(named_model, tmp_path):
+    save_model(named_model, tmp_path / "model.pt")
+    payload = torch.load(tmp_path / "model.pt", weights_only=True)
+    metadata = json.loads(payload["metadata"])
+    metadata["params"]["pruning"]["object"] = "Popen"
+    torch.save({**payload, "metadata": json.dumps(metadata)}, tmp_path / "model.pt")
+    with pytest.raises(ValueError, match="Unknown parameter object 'Popen'"):
+        load_model(tmp_path / "model.pt")
+
+
+def test_loads_a_format_1_file_with_flat_pruning_parameters():
+    # written by skdash 0.1 before PruningSchedule (commit d123648): pruning_start=1, initial_pruning=0.5,
+    # pruning_interval=2, pruning_rate=0.2, with the data and the outputs of the saved model beside it
+    payload = torch.load(DATA / "model_format1.pt", weights_only=True)
+    metadata = json.loads(payload["metadata"])
+    assert metadata["format_version"] == 1 and "pruning_rate" in metadata["params"]
+    loaded = load_model(DATA / "model_format1.pt")
+    assert loaded.pruning == PruningSchedule(start=1, initial=0.5, interval=2, rate=0.2)
+    assert not {"pruning_start", "initial_pruning", "pruning_interval", "pruning_rate"} & set(loaded.get_params())
+    with np.load(DATA / "model_format1.npz") as saved:
+        np.testing.assert_allclose(loaded.predict(saved["X"]), saved["predict"], rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(loaded.simulate(saved["X"][:2], [0.0, 1.0, 2.5]), saved["simulate"],
+                                   rtol=1e-6, atol=1e-9)
+    assert clone(loaded).get_params()["pruning__rate"] == 0.2
 
 
 def test_random_state_instance_and_device_override(toy, tmp_path):

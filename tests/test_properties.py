@@ -80,7 +80,7 @@ def check_sparsity(est):
     rounding = 0.5 / (h * n)
     for name in PRUNABLE:
         assert abs((1.0 - float(est.module_.mask(name).double().mean())) - target) <= rounding + 1e-12, name
-    one_step = est.pruning_rate * (1.0 - target)
+    one_step = est.pruning.rate * (1.0 - target)
     dead = int((est.module_.gene_multipliers <= 0).sum())
     assert target - rounding - 1e-12 <= est.sparsity_ <= target + max(one_step, 2 * rounding) + dead / (2 * n) + 1e-12
 
