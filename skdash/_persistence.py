@@ -10,6 +10,7 @@ then rebuilds the estimator from those pieces.
 """
 
 import json
+import math
 import os
 from numbers import Integral, Real
 
@@ -21,9 +22,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._estimator import DASHRegulatoryEstimator
 from ._phoenix import PhoenixField
+from .solvers import RK4, AdaptiveSolver, _Solver
 
 FORMAT = "skdash-model"
-FORMAT_VERSION = 1
+#: 2: the solver is an object (parameter ``solver`` and fitted ``solver_``), the
+#: stiffness left the model's buffers.  Version 1 files still load (see _upgrade_v1).
+FORMAT_VERSION = 2
 #: Constructor parameters that hold a gene x gene matrix.
 _MATRIX_PARAMS = ("prior", "ppi")
 #: scikit-learn bookkeeping that is not part of the fitted model (metadata-routing
@@ -35,6 +39,54 @@ _SPARSE_ARRAY = getattr(sp, "sparray", ())
 
 class _NotStorable(TypeError):
     pass
+
+
+# --------------------------------------------------------------------- solvers
+#: The solver classes a model file may name: only these are built when loading.
+_SOLVER_CLASSES = {cls.__name__: cls for cls in (RK4, AdaptiveSolver)}
+
+
+def _solver_spec(solver):
+    """A solver object as JSON: its class, its parameters and its fit-time state."""
+    if type(solver) not in _SOLVER_CLASSES.values():
+        raise _NotStorable(f"solver {type(solver).__name__}")
+    state = {name: _plain(value) for name, value in vars(solver).items()
+             if name.endswith("_") and not name.startswith("_")}
+    return {"class": type(solver).__name__, "params": _plain(solver.get_params()), "state": state}
+
+
+def _read_solver(spec):
+    if spec["class"] not in _SOLVER_CLASSES:
+        raise ValueError(f"Unknown solver {spec['class']!r} in the model file.")
+    solver = _SOLVER_CLASSES[spec["class"]](**_unplain(spec["params"]))
+    for name, value in spec["state"].items():
+        setattr(solver, name, _unplain(value))
+    return solver
+
+
+def _upgrade_v1(metadata, tensors):
+    """Map a version-1 file (``solver`` a name, ``max_step``/``rtol``/``atol`` parameters,
+    ``max_step_`` and the model's ``stiffness`` buffer) onto the solver objects, in place."""
+    params, attributes = metadata["params"], metadata["attributes"]
+    method = params["solver"]["value"]
+    max_step, rtol, atol = (params.pop(name)["value"] for name in ("max_step", "rtol", "atol"))
+    solver = RK4(max_step) if method == "rk4" else AdaptiveSolver(method, rtol=rtol, atol=atol)
+    # a method name still means that solver with its defaults, as the old defaults were
+    if solver.get_params() != type(solver)(*([] if method == "rk4" else [method])).get_params():
+        params["solver"] = {"solver": _solver_spec(solver)}
+    field = attributes.get("module_")
+    stiffness = 0.0
+    if field is not None and "stiffness" in field["keys"]:
+        field["keys"].remove("stiffness")
+        stiffness = float(tensors.pop(f"{field['prefix']}.stiffness"))
+    fitted_step = attributes.pop("max_step_", None)
+    if field is not None:
+        solver.start_fit()
+        if isinstance(solver, RK4):
+            solver.stiffness_ = stiffness
+            solver.max_step_ = fitted_step["value"] if fitted_step is not None else float(max_step)
+            solver.n_refinements_ = max(0, round(math.log2(max_step / solver.max_step_)))
+        attributes["solver_"] = {"kind": "solver", "solver": _solver_spec(solver)}
 
 
 # --------------------------------------------------------------------- JSON values
@@ -113,6 +165,8 @@ class _Writer:
             for key, tensor in state.items():
                 self.tensors[f"{name}.{key}"] = tensor
             return {"kind": "phoenix_field", "prefix": name, "keys": sorted(state)}
+        if isinstance(value, _Solver):
+            return {"kind": "solver", "solver": _solver_spec(value)}
         if isinstance(value, np.ndarray):
             if value.dtype == object:
                 if not all(isinstance(item, str) for item in value.ravel()):
@@ -151,6 +205,8 @@ def _read_attribute(spec, tensors):
         field = PhoenixField(n_genes, hidden_units, generator=torch.Generator(), dtype=state["sum_in"].dtype)
         field.load_state_dict(state, strict=True)
         return field
+    if kind == "solver":
+        return _read_solver(spec["solver"])
     if kind == "strings":
         return np.asarray(spec["values"], dtype=object)
     if kind == "ndarray":
@@ -207,6 +263,12 @@ def save_model(estimator, path):
     for name, value in params.items():
         if name in _MATRIX_PARAMS:
             stored_params[name] = {"matrix": writer.matrix(f"param.{name}", value)}
+        elif name == "solver" and not isinstance(value, str):
+            try:
+                stored_params[name] = {"solver": _solver_spec(value)}
+            except _NotStorable as error:
+                raise TypeError(f"Cannot store parameter solver={value!r} ({error}) in the model file; "
+                                "only the solvers of skdash.solvers are stored.") from None
         elif name == "random_state" and not (value is None or isinstance(value, Integral)):
             stored_params[name] = {"value": None}
             notes.append(f"random_state was a {type(value).__name__}; stored as None.")
@@ -272,9 +334,16 @@ def load_model(path, *, device=None):
         )
     if metadata["class"] != DASHRegulatoryEstimator.__name__:
         raise ValueError(f"{path!r} holds a {metadata['class']}, not a DASHRegulatoryEstimator.")
+    if metadata["format_version"] == 1:
+        _upgrade_v1(metadata, tensors)
     params = {}
     for name, spec in metadata["params"].items():
-        params[name] = _read_matrix(spec["matrix"], tensors) if "matrix" in spec else _unplain(spec["value"])
+        if "matrix" in spec:
+            params[name] = _read_matrix(spec["matrix"], tensors)
+        elif "solver" in spec:
+            params[name] = _read_solver(spec["solver"])
+        else:
+            params[name] = _unplain(spec["value"])
     if device is not None:
         params["device"] = device
     estimator = DASHRegulatoryEstimator(**params)
