@@ -26,7 +26,7 @@ from .solvers import RK4, AdaptiveSolver, _Solver
 
 FORMAT = "skdash-model"
 #: 2: the solver is an object (parameter ``solver`` and fitted ``solver_``), the
-#: stiffness left the model's buffers.  Version 1 files still load (see _upgrade_v1).
+#: stiffness left the model's buffers.  Older files still load (see _upgrade_solver_settings).
 FORMAT_VERSION = 2
 #: Constructor parameters that hold a gene x gene matrix.
 _MATRIX_PARAMS = ("prior", "ppi")
@@ -64,9 +64,10 @@ def _read_solver(spec):
     return solver
 
 
-def _upgrade_v1(metadata, tensors):
-    """Map a version-1 file (``solver`` a name, ``max_step``/``rtol``/``atol`` parameters,
-    ``max_step_`` and the model's ``stiffness`` buffer) onto the solver objects, in place."""
+def _upgrade_solver_settings(metadata, tensors):
+    """Map a file from before the solver objects (version 1: ``solver`` a name,
+    ``max_step``/``rtol``/``atol`` parameters, ``max_step_`` and the model's
+    ``stiffness`` buffer) onto them, in place."""
     params, attributes = metadata["params"], metadata["attributes"]
     method = params["solver"]["value"]
     max_step, rtol, atol = (params.pop(name)["value"] for name in ("max_step", "rtol", "atol"))
@@ -334,8 +335,8 @@ def load_model(path, *, device=None):
         )
     if metadata["class"] != DASHRegulatoryEstimator.__name__:
         raise ValueError(f"{path!r} holds a {metadata['class']}, not a DASHRegulatoryEstimator.")
-    if metadata["format_version"] == 1:
-        _upgrade_v1(metadata, tensors)
+    if "max_step" in metadata["params"]:  # written before the solver objects
+        _upgrade_solver_settings(metadata, tensors)
     params = {}
     for name, spec in metadata["params"].items():
         if "matrix" in spec:
