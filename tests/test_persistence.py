@@ -217,16 +217,16 @@ def test_solver_objects_and_their_fitted_state_are_stored(toy, tmp_path, solver)
     assert type(loaded.solver) is type(solver) and loaded.solver.get_params() == solver.get_params()
     assert type(loaded.solver_) is type(solver) and vars(loaded.solver_) == vars(est.solver_)
     np.testing.assert_array_equal(loaded.simulate(toy.X[:3], GRID), est.simulate(toy.X[:3], GRID))
-    assert loaded.score(toy.X, t=toy.t, trajectory=toy.trajectory) == est.score(toy.X, t=toy.t,
-                                                                                 trajectory=toy.trajectory)
+    time_axis = dict(t=toy.t, trajectory=toy.trajectory)
+    assert loaded.score(toy.X, **time_axis) == est.score(toy.X, **time_axis)
 
 
 def test_a_solver_outside_skdash_solvers_is_not_stored(toy, tmp_path):
     class Custom(RK4):
         pass
 
-    est = DASHRegulatoryEstimator(**{**FAST, "max_epochs": 2}, solver=Custom()).fit(toy.X, t=toy.t,
-                                                                                  trajectory=toy.trajectory)
+    est = DASHRegulatoryEstimator(**{**FAST, "max_epochs": 2}, solver=Custom())
+    est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
     with pytest.raises(TypeError, match="solver"):
         save_model(est, tmp_path / "model.pt")
 
