@@ -46,19 +46,29 @@ class _NotStorable(TypeError):
 _SOLVER_CLASSES = {cls.__name__: cls for cls in (RK4, AdaptiveSolver)}
 
 
-def _solver_spec(solver):
-    """A solver object as JSON: its class, its parameters and its fit-time state."""
+def _solver_param_spec(solver):
+    """A solver given as the ``solver`` parameter, as JSON: its class and its parameters."""
     if type(solver) not in _SOLVER_CLASSES.values():
         raise _NotStorable(f"solver {type(solver).__name__}")
+    return {"object": type(solver).__name__,
+            "params": {name: {"value": _plain(value)} for name, value in solver.get_params().items()}}
+
+
+def _read_solver_param(spec):
+    if spec["object"] not in _SOLVER_CLASSES:
+        raise ValueError(f"Unknown solver {spec['object']!r} in the model file; upgrade skdash.")
+    return _SOLVER_CLASSES[spec["object"]](**{name: _unplain(item["value"]) for name, item in spec["params"].items()})
+
+
+def _solver_spec(solver):
+    """A fitted solver (``solver_``) as JSON: its parameters and its fit-time state."""
     state = {name: _plain(value) for name, value in vars(solver).items()
              if name.endswith("_") and not name.startswith("_")}
-    return {"class": type(solver).__name__, "params": _plain(solver.get_params()), "state": state}
+    return {**_solver_param_spec(solver), "state": state}
 
 
 def _read_solver(spec):
-    if spec["class"] not in _SOLVER_CLASSES:
-        raise ValueError(f"Unknown solver {spec['class']!r} in the model file.")
-    solver = _SOLVER_CLASSES[spec["class"]](**_unplain(spec["params"]))
+    solver = _read_solver_param(spec)
     for name, value in spec["state"].items():
         setattr(solver, name, _unplain(value))
     return solver
@@ -74,7 +84,7 @@ def _upgrade_solver_settings(metadata, tensors):
     solver = RK4(max_step) if method == "rk4" else AdaptiveSolver(method, rtol=rtol, atol=atol)
     # a method name still means that solver with its defaults, as the old defaults were
     if solver.get_params() != type(solver)(*([] if method == "rk4" else [method])).get_params():
-        params["solver"] = {"solver": _solver_spec(solver)}
+        params["solver"] = _solver_param_spec(solver)
     field = attributes.get("module_")
     stiffness = 0.0
     if field is not None and "stiffness" in field["keys"]:
@@ -229,7 +239,9 @@ def save_model(estimator, path):
     format to share models with.  It holds the model weights and pruning masks,
     the fitted network, the gene names, the training history and the
     constructor parameters, including a prior or ppi given as an array,
-    DataFrame (values and gene names) or sparse matrix.
+    DataFrame (values and gene names) or sparse matrix, and the solver of
+    :mod:`skdash.solvers` (its parameters, and for ``solver_`` its fitted state
+    such as the measured stiffness).
 
     Parameters
     ----------
@@ -266,7 +278,7 @@ def save_model(estimator, path):
             stored_params[name] = {"matrix": writer.matrix(f"param.{name}", value)}
         elif name == "solver" and not isinstance(value, str):
             try:
-                stored_params[name] = {"solver": _solver_spec(value)}
+                stored_params[name] = _solver_param_spec(value)
             except _NotStorable as error:
                 raise TypeError(f"Cannot store parameter solver={value!r} ({error}) in the model file; "
                                 "only the solvers of skdash.solvers are stored.") from None
@@ -318,6 +330,14 @@ def load_model(path, *, device=None):
     -------
     estimator : DASHRegulatoryEstimator
         Fitted, predicting and simulating exactly like the saved one.
+
+    Notes
+    -----
+    Files of format 1 (skdash before :mod:`skdash.solvers`) load too: their
+    ``solver``, ``max_step``, ``rtol`` and ``atol`` parameters become a solver
+    object (or stay a method name where they were the defaults), and the
+    stiffness the model kept as a buffer and ``max_step_`` become the fitted
+    state of ``solver_``.
     """
     source = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
     payload = torch.load(source, map_location="cpu", weights_only=True)
@@ -341,8 +361,8 @@ def load_model(path, *, device=None):
     for name, spec in metadata["params"].items():
         if "matrix" in spec:
             params[name] = _read_matrix(spec["matrix"], tensors)
-        elif "solver" in spec:
-            params[name] = _read_solver(spec["solver"])
+        elif "object" in spec:
+            params[name] = _read_solver_param(spec)
         else:
             params[name] = _unplain(spec["value"])
     if device is not None:
