@@ -14,7 +14,7 @@ and 50 noise-free test trajectories), one data set per condition and seed:
     corrupt40   noise 0,   40% of the prior's edges moved
 
 Methods (every neural fit: ``DASHRegulatoryEstimator(random_state=seed,
-n_threads=1, max_step=1.5, max_epochs=200)``, otherwise defaults; pruned methods stop at the
+n_threads=1, solver=RK4(max_step=1.5), max_epochs=200)``, otherwise defaults; pruned methods stop at the
 paper's headline sparsity 0.95, reached at epoch 183 by the default schedule):
 
     unpruned            sparsity=0, no prior given: the dense PHOENIX model.
@@ -101,6 +101,7 @@ from skdash import DASHRegulatoryEstimator
 from skdash.datasets import make_sim350
 from skdash.metrics import forecast_mse, network_scores
 from skdash.pruning import PruningSchedule
+from skdash.solvers import RK4
 
 CONDITIONS = {
     "noise0": dict(noise=0.0, prior_corruption=0.0),
@@ -216,7 +217,7 @@ STUDY_MAX_STEP = 1.5
 def make_estimator(method, prior, seed, settings):
     params = METHODS[method].params
     return DASHRegulatoryEstimator(prior=prior if METHODS[method].uses_prior else None, random_state=seed,
-                                   n_threads=1, max_step=STUDY_MAX_STEP, max_epochs=settings.max_epochs,
+                                   n_threads=1, solver=RK4(max_step=STUDY_MAX_STEP), max_epochs=settings.max_epochs,
                                    pruning=PruningSchedule(**settings.schedule), **params)
 
 

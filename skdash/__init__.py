@@ -3,8 +3,10 @@ as a scikit-learn estimator.
 
 Public API: :class:`DASHRegulatoryEstimator`, :class:`StabilitySelection` (edge
 confidence from refits on resampled data), :func:`stack_trajectories`,
-:func:`save_model` / :func:`load_model`, and the submodules :mod:`skdash.datasets`,
-:mod:`skdash.metrics`, :mod:`skdash.io` and :mod:`skdash.plotting`.
+:func:`save_model` / :func:`load_model`, the ODE solvers :class:`RK4` and
+:class:`AdaptiveSolver` (from :mod:`skdash.solvers`), and the submodules
+:mod:`skdash.datasets`, :mod:`skdash.metrics`, :mod:`skdash.io`,
+:mod:`skdash.plotting` and :mod:`skdash.solvers`.
 
 The names that need PyTorch are imported on first use, so that ``import skdash``
 (and the data sets, metrics, readers and the command line's help) start without
@@ -19,14 +21,16 @@ __version__ = "0.1.0"
 
 #: Public names defined in modules that import torch: name -> module.
 _LAZY = {
+    "AdaptiveSolver": ".solvers",
     "DASHRegulatoryEstimator": "._estimator",
+    "RK4": ".solvers",
     "StabilitySelection": "._stability",
     "load_model": "._persistence",
     "save_model": "._persistence",
 }
 
-__all__ = ["DASHRegulatoryEstimator", "StabilitySelection", "load_model", "save_model", "stack_trajectories",
-           "__version__"]
+__all__ = ["AdaptiveSolver", "DASHRegulatoryEstimator", "RK4", "StabilitySelection", "load_model", "save_model",
+           "stack_trajectories", "__version__"]
 
 
 def __getattr__(name):

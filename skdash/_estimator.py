@@ -20,18 +20,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._baseline import fit_self_relaxation, self_relaxation_forecast
-from ._compat import Interval, StrOptions, _fit_context, inside_unrouted_cross_validation, validate_data
+from ._compat import HasMethods, Interval, StrOptions, _fit_context, inside_unrouted_cross_validation, validate_data
 from ._dash import DashPruner, PriorKnowledge
 from ._data import (_user_stacklevel, align_to_fitted_genes, canonical_trajectory_codes, check_expression_scale,
                     check_time_axis, split_transitions, transitions_from_time_axis)
 from ._evidence import SensitivityPath, edge_evidence, mean_sensitivities, select_edges
 from ._gene_matrix import edge_list, to_matrix
-from ._integrate import SOLVERS, integrate_trajectories, integrate_transitions
 from ._perturbation import (check_clamp, clamped_states, influence_from_effects, perturbation_effects,
                             simulation_reference)
 from ._phoenix import PRUNABLE, PhoenixField
 from ._prior import align_gene_matrix, has_edges, to_torch
 from ._progress import epoch_progress
+from .solvers import METHODS, make_solver
 from .exceptions import UnreliableFitWarning
 from ._training import TrainingSettings, Transitions, default_threads, torch_threads, train
 from .pruning import PruningSchedule
@@ -157,18 +157,14 @@ class DASHRegulatoryEstimator(BaseEstimator):
         weights that remain.  None means ``PruningSchedule()``: 70% at epoch 3,
         then 10% every 10 epochs, as in the reference.  Its parameters are
         searched as ``pruning__rate`` etc. once ``pruning`` is a schedule.
-    solver : {"rk4", "dopri5", "bosh3", "adaptive_heun", "dopri8"}, default="rk4"
-        ODE solver (torchdiffeq).  Fixed-step solvers are fast with a cost known in
-        advance; adaptive ones control the error to ``rtol``/``atol``.
-    max_step : float, default=1.5
-        Largest fixed step, in units of the median sampling interval, before
-        dividing by the fastest rate of change of the model: the larger of its
-        fastest relaxation rate ReLU(v) and its stiffness measured along the
-        solution on the last training batch.  On a fitted SIM350 model 1.5 puts
-        the end states within 2e-5 RMS of a tight-tolerance adaptive solve (0.75:
-        1.4e-6); lower it for more accuracy, raise it for speed.
-    rtol, atol : float, default=1e-5, 1e-7
-        Tolerances of adaptive solvers.
+    solver : solver object or {"rk4", "dopri5", "bosh3", "adaptive_heun", "dopri8"}, default="rk4"
+        ODE solver, an object of :mod:`skdash.solvers`: :class:`~skdash.solvers.RK4`
+        (fixed steps, fast, cost known in advance; its ``max_step`` sets the
+        accuracy) or :class:`~skdash.solvers.AdaptiveSolver` (torchdiffeq's,
+        error controlled to its ``rtol``/``atol``).  A method name is shorthand
+        for that solver with its defaults (``"rk4"`` is ``RK4()``).  Pass an
+        object to tune or search its parameters, e.g. ``solver=RK4()`` with
+        ``GridSearchCV(..., {"solver__max_step": [0.75, 1.5]})``.
     prior_loss_weight : float in [0, 1), default=None
         PHOENIX's regulariser, the weight of the prior in the *training loss*
         (how the weights are fitted); not to be confused with ``prior_weight``,
@@ -233,12 +229,16 @@ class DASHRegulatoryEstimator(BaseEstimator):
         network does not depend on the unit of time.
     history_ : list of dict
         One record per epoch: epoch, train_loss, validation_loss, sparsity,
-        learning_rate, pruned, max_step, seconds.
-    max_step_ : float
-        The fixed step training ended with: ``max_step``, halved once for each
-        batch whose solve overflowed (too long a step for the model being
-        trained).  ``predict``, ``score`` and ``simulate`` use it (or
-        ``max_step`` if that was since set shorter).
+        learning_rate, pruned, max_step (the fixed step of the epoch, NaN for
+        adaptive solvers), seconds.
+    solver_ : solver object
+        The solver built at fit (a clone of ``solver``, or the one its name
+        stands for) with its fit-time state, e.g. the measured stiffness and the
+        step training ended with (``solver_.max_step_``: ``max_step`` halved once
+        for each batch whose solve overflowed).  ``score``, ``simulate``, the
+        perturbation effects and the reliability check integrate with it;
+        replace it (or shorten its ``max_step``) to check the fitted model with
+        other solver settings.
     pruning_path_ : DataFrame
         For each sparsity level visited: best monitored loss and its epoch.
     n_iter_ : int
@@ -313,10 +313,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "pruning": [PruningSchedule, None],
-        "solver": [StrOptions(set(SOLVERS))],
-        "max_step": [Interval(Real, 0, None, closed="neither")],
-        "rtol": [Interval(Real, 0, None, closed="neither")],
-        "atol": [Interval(Real, 0, None, closed="neither")],
+        "solver": [StrOptions(set(METHODS)),
+                   HasMethods(["start_fit", "integrate_transitions", "integrate_trajectories", "refine"])],
         "prior_loss_weight": [Interval(Real, 0, 1, closed="left"), None],
         "dtype": [StrOptions({"float32", "float64"})],
         "device": [str],
@@ -341,9 +339,6 @@ class DASHRegulatoryEstimator(BaseEstimator):
         n_iter_no_change=40,
         pruning=None,
         solver="rk4",
-        max_step=1.5,
-        rtol=1e-5,
-        atol=1e-7,
         prior_loss_weight=None,
         dtype="float32",
         device="cpu",
@@ -364,9 +359,6 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.pruning = pruning
         self.solver = solver
-        self.max_step = max_step
-        self.rtol = rtol
-        self.atol = atol
         self.prior_loss_weight = prior_loss_weight
         self.dtype = dtype
         self.device = device
@@ -490,12 +482,6 @@ class DASHRegulatoryEstimator(BaseEstimator):
         starts, ends, intervals = transitions_from_time_axis(times, codes)
         return starts, ends, intervals, codes[starts]
 
-    def _solver_kwargs(self, fitted=False):
-        # A fitted model is integrated with a step no longer than training ended
-        # with (see max_step_), unless max_step was since set shorter.
-        max_step = min(self.max_step, self.max_step_) if fitted else self.max_step
-        return dict(solver=self.solver, max_step=max_step, rtol=self.rtol, atol=self.atol)
-
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, t=None, trajectory=None):
@@ -543,7 +529,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         settings = TrainingSettings(
             max_epochs=self.max_epochs, learning_rate=self.learning_rate, batch_size=self.batch_size,
             early_stopping=self.early_stopping, n_iter_no_change=self.n_iter_no_change,
-            prior_loss_weight=prior_loss_weight, **self._solver_kwargs(),
+            prior_loss_weight=prior_loss_weight, solver=make_solver(self.solver),
         )
         # the signed prior is needed only by the prior regularisation
         prior_tensor = to_torch(prior, device=self.device) if prior_loss_weight > 0 else None
@@ -562,7 +548,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self.prior_weight_, self.time_scale_ = prior_weight, time_scale
         self.prior_loss_weight_ = prior_loss_weight
         self.history_, self.best_epoch_ = history, best_epoch
-        self.max_step_, self.n_threads_ = settings.max_step, n_threads
+        self.solver_, self.n_threads_ = settings.solver, n_threads
         self.n_iter_ = len(history)
         self.module_ = field
         self._time_axis_in_fit = t is not None or trajectory is not None
@@ -586,7 +572,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
             return [value.cpu().double().numpy() for value in (transitions.x0, transitions.x1, transitions.dt)]
 
         with torch.no_grad(), torch_threads(self.n_threads_):
-            forecast = integrate_transitions(self.module_, held_out.x0, held_out.dt, **self._solver_kwargs(fitted=True))
+            forecast = self.solver_.integrate_transitions(self.module_, held_out.x0, held_out.dt)
         x0, x1, dt = numpy(held_out)
         baseline = self_relaxation_forecast(*fit_self_relaxation(*numpy(train)), x0, dt)
         error = float(np.mean((forecast.cpu().double().numpy() - x1) ** 2))
@@ -690,9 +676,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
         X, _ = self._check_fitted_X(X)
         starts, ends, intervals, _ = self._transitions(X, t, trajectory)
         with torch.no_grad(), torch_threads(self._threads()):
-            forecast = integrate_transitions(self.module_, self._tensor(X[starts]),
-                                             self._tensor(intervals / self.time_scale_),
-                                             **self._solver_kwargs(fitted=True))
+            forecast = self.solver_.integrate_transitions(self.module_, self._tensor(X[starts]),
+                                                          self._tensor(intervals / self.time_scale_))
         return X[ends], forecast.cpu().double().numpy(), ends
 
     def simulate(self, x0, t, clamp=None):
@@ -732,8 +717,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
             x0, held = clamped_states(x0, *check_clamp(self, clamp))
             held = torch.as_tensor(held[0], device=self.device)
         with torch.no_grad(), torch_threads(self._threads()):
-            states = integrate_trajectories(self.module_, self._tensor(x0), self._tensor(times / self.time_scale_),
-                                            held=held, **self._solver_kwargs(fitted=True))
+            states = self.solver_.integrate_trajectories(self.module_, self._tensor(x0),
+                                                         self._tensor(times / self.time_scale_), held=held)
         states = states.cpu().double().numpy().transpose(1, 0, 2)
         if caller_order is not None:
             states = states[..., caller_order]

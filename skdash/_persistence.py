@@ -10,6 +10,7 @@ then rebuilds the estimator from those pieces.
 """
 
 import json
+import math
 import os
 from numbers import Integral, Real
 
@@ -22,9 +23,13 @@ from sklearn.utils.validation import check_is_fitted
 from ._estimator import DASHRegulatoryEstimator
 from ._phoenix import PhoenixField
 from .pruning import PruningSchedule
+from .solvers import RK4, AdaptiveSolver, _Solver
 
 FORMAT = "skdash-model"
-FORMAT_VERSION = 2
+#: 2: the pruning schedule is an object (parameter ``pruning``); 3: so is the solver
+#: (parameter ``solver`` and fitted ``solver_``), and the stiffness left the model's
+#: buffers.  Older files still load (see _pruning_from_flat_params and _upgrade_solver_settings).
+FORMAT_VERSION = 3
 #: Constructor parameters that hold a gene x gene matrix.
 _MATRIX_PARAMS = ("prior", "ppi")
 #: scikit-learn bookkeeping that is not part of the fitted model (metadata-routing
@@ -35,7 +40,7 @@ _SPARSE_ARRAY = getattr(sp, "sparray", ())
 #: Parameter objects a model file may hold, by class name.  They are stored as
 #: their own parameters (``get_params(deep=False)``) and rebuilt by calling the
 #: class, so loading never builds an object the file names freely.
-_PARAMETER_OBJECTS = {cls.__name__: cls for cls in (PruningSchedule,)}
+_PARAMETER_OBJECTS = {cls.__name__: cls for cls in (PruningSchedule, RK4, AdaptiveSolver)}
 #: Format 1 stored the schedule as four flat estimator parameters: old name -> PruningSchedule's.
 _FLAT_PRUNING_PARAMS = {"pruning_start": "start", "initial_pruning": "initial", "pruning_interval": "interval",
                         "pruning_rate": "rate"}
@@ -43,6 +48,47 @@ _FLAT_PRUNING_PARAMS = {"pruning_start": "start", "initial_pruning": "initial", 
 
 class _NotStorable(TypeError):
     pass
+
+
+# --------------------------------------------------------------------- solvers
+def _solver_spec(solver):
+    """A fitted solver (``solver_``) as JSON: its parameters and its fit-time state."""
+    state = {name: _plain(value) for name, value in vars(solver).items()
+             if name.endswith("_") and not name.startswith("_")}
+    return {**_param_spec(solver), "state": state}
+
+
+def _read_solver(spec):
+    solver = _param_value(spec)
+    for name, value in spec["state"].items():
+        setattr(solver, name, _unplain(value))
+    return solver
+
+
+def _upgrade_solver_settings(metadata, tensors):
+    """Map a file from before the solver objects (version 1: ``solver`` a name,
+    ``max_step``/``rtol``/``atol`` parameters, ``max_step_`` and the model's
+    ``stiffness`` buffer) onto them, in place."""
+    params, attributes = metadata["params"], metadata["attributes"]
+    method = params["solver"]["value"]
+    max_step, rtol, atol = (params.pop(name)["value"] for name in ("max_step", "rtol", "atol"))
+    solver = RK4(max_step) if method == "rk4" else AdaptiveSolver(method, rtol=rtol, atol=atol)
+    # a method name still means that solver with its defaults, as the old defaults were
+    if solver.get_params() != type(solver)(*([] if method == "rk4" else [method])).get_params():
+        params["solver"] = _param_spec(solver)
+    field = attributes.get("module_")
+    stiffness = 0.0
+    if field is not None and "stiffness" in field["keys"]:
+        field["keys"].remove("stiffness")
+        stiffness = float(tensors.pop(f"{field['prefix']}.stiffness"))
+    fitted_step = attributes.pop("max_step_", None)
+    if field is not None:
+        solver.start_fit()
+        if isinstance(solver, RK4):
+            solver.stiffness_ = stiffness
+            solver.max_step_ = fitted_step["value"] if fitted_step is not None else float(max_step)
+            solver.n_refinements_ = max(0, round(math.log2(max_step / solver.max_step_)))
+        attributes["solver_"] = {"kind": "solver", "solver": _solver_spec(solver)}
 
 
 # --------------------------------------------------------------------- JSON values
@@ -147,6 +193,8 @@ class _Writer:
             for key, tensor in state.items():
                 self.tensors[f"{name}.{key}"] = tensor
             return {"kind": "phoenix_field", "prefix": name, "keys": sorted(state)}
+        if isinstance(value, _Solver):
+            return {"kind": "solver", "solver": _solver_spec(value)}
         if isinstance(value, np.ndarray):
             if value.dtype == object:
                 if not all(isinstance(item, str) for item in value.ravel()):
@@ -185,6 +233,8 @@ def _read_attribute(spec, tensors):
         field = PhoenixField(n_genes, hidden_units, generator=torch.Generator(), dtype=state["sum_in"].dtype)
         field.load_state_dict(state, strict=True)
         return field
+    if kind == "solver":
+        return _read_solver(spec["solver"])
     if kind == "strings":
         return np.asarray(spec["values"], dtype=object)
     if kind == "ndarray":
@@ -206,8 +256,10 @@ def save_model(estimator, path):
     format to share models with.  It holds the model weights and pruning masks,
     the fitted network, the gene names, the training history and the
     constructor parameters, including a prior or ppi given as an array,
-    DataFrame (values and gene names) or sparse matrix, and the ``pruning``
-    schedule (as its parameters).
+    DataFrame (values and gene names) or sparse matrix, the ``pruning``
+    schedule (as its parameters), and the solver of :mod:`skdash.solvers`
+    (its parameters, and for ``solver_`` its fitted state such as the
+    measured stiffness).
 
     Parameters
     ----------
@@ -242,6 +294,12 @@ def save_model(estimator, path):
     for name, value in params.items():
         if name in _MATRIX_PARAMS:
             stored_params[name] = {"matrix": writer.matrix(f"param.{name}", value)}
+        elif name == "solver" and not isinstance(value, str):
+            try:
+                stored_params[name] = _param_spec(value)
+            except _NotStorable as error:
+                raise TypeError(f"Cannot store parameter solver={value!r} ({error}) in the model file; "
+                                "only the solvers of skdash.solvers are stored.") from None
         elif name == "random_state" and not (value is None or isinstance(value, Integral)):
             stored_params[name] = {"value": None}
             notes.append(f"random_state was a {type(value).__name__}; stored as None.")
@@ -293,10 +351,13 @@ def load_model(path, *, device=None):
 
     Notes
     -----
-    Files of format 1 (skdash before :class:`~skdash.pruning.PruningSchedule`)
-    load too: their ``pruning_start``, ``initial_pruning``, ``pruning_interval``
-    and ``pruning_rate`` become ``pruning=PruningSchedule(start, initial,
-    interval, rate)``.
+    Files of formats 1 and 2 load too: format 1's ``pruning_start``,
+    ``initial_pruning``, ``pruning_interval`` and ``pruning_rate`` become
+    ``pruning=PruningSchedule(start, initial, interval, rate)``; the
+    ``solver``, ``max_step``, ``rtol`` and ``atol`` parameters of both become a
+    solver object (or stay a method name where they were the defaults), and
+    the stiffness the model kept as a buffer and ``max_step_`` become the
+    fitted state of ``solver_``.
     """
     source = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
     payload = torch.load(source, map_location="cpu", weights_only=True)
@@ -314,6 +375,8 @@ def load_model(path, *, device=None):
         )
     if metadata["class"] != DASHRegulatoryEstimator.__name__:
         raise ValueError(f"{path!r} holds a {metadata['class']}, not a DASHRegulatoryEstimator.")
+    if "max_step" in metadata["params"]:  # written before the solver objects
+        _upgrade_solver_settings(metadata, tensors)
     params = {}
     for name, spec in metadata["params"].items():
         params[name] = _read_matrix(spec["matrix"], tensors) if "matrix" in spec else _param_value(spec)

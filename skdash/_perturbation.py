@@ -19,7 +19,6 @@ import pandas as pd
 import torch
 
 from ._data import canonical_trajectory_codes, check_time_axis
-from ._integrate import integrate_trajectories
 from ._training import torch_threads
 
 #: Rows per solver call when many perturbations x states are stacked: bounds the
@@ -156,7 +155,6 @@ def solve(estimator, x0, times, held=None):
     their value in ``x0``.  Rows are solved in chunks of MAX_ROWS_PER_SOLVE.
     """
     grid = estimator._tensor(np.asarray(times, dtype=np.float64) / estimator.time_scale_)
-    kwargs = estimator._solver_kwargs(fitted=True)
     chunks = []
     with torch.no_grad(), torch_threads(estimator._threads()):
         for start in range(0, x0.shape[0], MAX_ROWS_PER_SOLVE):
@@ -164,8 +162,8 @@ def solve(estimator, x0, times, held=None):
             mask = None
             if held is not None:
                 mask = torch.as_tensor(held if held.ndim == 1 else held[rows], device=estimator.device)
-            states = integrate_trajectories(estimator.module_, estimator._tensor(x0[rows]), grid, held=mask,
-                                            **kwargs)
+            states = estimator.solver_.integrate_trajectories(estimator.module_, estimator._tensor(x0[rows]),
+                                                              grid, held=mask)
             chunks.append(states.cpu().double().numpy().transpose(1, 0, 2))
     return np.concatenate(chunks)
 

@@ -65,10 +65,6 @@ class PhoenixField(nn.Module):
         self.gene_multipliers = nn.Parameter(torch.empty(n, **empty))
         for name in PRUNABLE:
             self.register_buffer(f"{name}_mask", torch.ones_like(getattr(self, name)))
-        # Largest derivative of the field along the solution measured on the last
-        # training batch; with ReLU(v) it sets the fixed solver's step count.  A
-        # buffer, so that checkpoints and saved models keep it with the weights.
-        self.register_buffer("stiffness", torch.zeros((), **empty))
         self._reset_parameters(generator)
 
     def _reset_parameters(self, generator):

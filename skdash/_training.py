@@ -15,8 +15,6 @@ from dataclasses import dataclass
 
 import torch
 
-from ._integrate import integrate_transitions
-
 #: Reference plateau schedule: multiply the learning rate by 0.9 after 3 epochs
 #: without an (absolute) improvement of 1e-6 in the monitored loss.
 PLATEAU = dict(mode="min", factor=0.9, patience=3, threshold=1e-6, threshold_mode="abs", min_lr=4e-5)
@@ -48,19 +46,15 @@ class TrainingSettings:
     batch_size: int
     early_stopping: bool
     n_iter_no_change: int
-    solver: str
-    max_step: float
-    rtol: float
-    atol: float
+    #: A solver of :mod:`skdash.solvers`, its fit-time state reset: integrates the
+    #: transitions and owns the step and its refinement.
+    solver: object
     prior_loss_weight: float
     evaluation_batch_size: int = 4096
-    #: Times ``max_step`` was halved during the fit (see :func:`_train_one_epoch`).
-    step_refinements: int = 0
 
 
 def _solve(field, transitions, settings):
-    return integrate_transitions(field, transitions.x0, transitions.dt, solver=settings.solver,
-                                 max_step=settings.max_step, rtol=settings.rtol, atol=settings.atol)
+    return settings.solver.integrate_transitions(field, transitions.x0, transitions.dt)
 
 
 @torch.no_grad()
@@ -102,22 +96,10 @@ def _reset_learning_rate(optimizer, learning_rate):
     return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **PLATEAU)
 
 
-#: Halvings of the fixed step allowed before a non-finite batch counts as divergence.
-MAX_STEP_REFINEMENTS = 8
-
-
 def _all_finite(loss, field):
     # One reduction instead of a check per tensor: NaN and inf survive the sum.
     total = loss.detach() + sum(p.grad.sum() for p in field.parameters() if p.grad is not None)
     return bool(torch.isfinite(total))
-
-
-def _refine_step(settings):
-    """Halve the fixed step after a non-finite solve; give up after MAX_STEP_REFINEMENTS."""
-    if settings.solver != "rk4" or settings.step_refinements >= MAX_STEP_REFINEMENTS:
-        raise FloatingPointError("The loss or its gradient is not finite.")
-    settings.max_step /= 2.0
-    settings.step_refinements += 1
 
 
 def _train_one_epoch(field, train_set, optimizer, settings, generator, regularizer):
@@ -125,8 +107,9 @@ def _train_one_epoch(field, train_set, optimizer, settings, generator, regulariz
 
     A batch whose solve or gradient is not finite (the fixed step was too long
     for the current model: RK4 overshoots and the product branch's exp
-    overflows) is redone with half the step, which stays halved for the rest of
-    the fit; the optimizer never sees the non-finite gradient.
+    overflows) is redone after the solver refined its step (``solver.refine``,
+    which raises FloatingPointError where it cannot); the optimizer never sees
+    the non-finite gradient.
     """
     n_train = len(train_set)
     order = torch.randperm(n_train, generator=generator).to(train_set.x0.device)
@@ -142,7 +125,7 @@ def _train_one_epoch(field, train_set, optimizer, settings, generator, regulariz
             loss.backward()
             if _all_finite(loss, field):
                 break
-            _refine_step(settings)
+            settings.solver.refine()
         optimizer.step()
         field.apply_masks()
         epoch_loss += float(data_loss.detach()) * len(batch)
@@ -208,7 +191,7 @@ def train(field, train_set, validation_set, *, settings, pruner, generator, prio
         improved = eligible and monitored < best_loss
         if improved:
             best_loss, best_epoch, epochs_since_best = monitored, epoch, 0
-            best_state = copy.deepcopy(field.state_dict())
+            best_state = copy.deepcopy(field.state_dict()), settings.solver.checkpoint()
         elif eligible:
             epochs_since_best += 1
 
@@ -219,7 +202,7 @@ def train(field, train_set, validation_set, *, settings, pruner, generator, prio
             "sparsity": field.sparsity(),
             "learning_rate": optimizer.param_groups[0]["lr"],
             "pruned": pruned,
-            "max_step": settings.max_step,
+            "max_step": settings.solver.current_max_step(),
             "seconds": time.perf_counter() - started,
         }
         history.append(record)
@@ -229,7 +212,8 @@ def train(field, train_set, validation_set, *, settings, pruner, generator, prio
             break
 
     if best_state is not None:
-        field.load_state_dict(best_state)
+        field.load_state_dict(best_state[0])
+        settings.solver.restore(best_state[1])
     return history, best_epoch
 
 

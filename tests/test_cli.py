@@ -62,7 +62,8 @@ BAD_EXPRESSION = [
 ]
 #: Bad prior files for the toy expression file: (content, what the error must say).
 BAD_PRIOR = [
-    ("regulator,target,sign\nG0,G1,1\nTP53,G2,-1\nMYC,G1,1\n", r"2 regulators not in the expression data: \['TP53', 'MYC'\]"),
+    ("regulator,target,sign\nG0,G1,1\nTP53,G2,-1\nMYC,G1,1\n",
+     r"2 regulators not in the expression data: \['TP53', 'MYC'\]"),
     ("regulator,target,sign\nG0,G1,1\nTP53,G2,-1\n", r"1 regulator not in the expression data: \['TP53'\]"),
     (",G0,G1\nG0,0,1\nG1,1,0\nG9,0,0\n", r"1 regulator \(row\) not in the expression data: \['G9'\]"),
     ("", "is empty"),

@@ -47,13 +47,13 @@ def test_adaptive_solver_failure_is_handled_like_a_fixed_step_divergence(toy, so
 
 
 def test_adaptive_solver_failure_names_the_solver():
-    from skdash._integrate import integrate_transitions
+    from skdash.solvers import AdaptiveSolver
 
     field = PhoenixField(3, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     x0 = torch.full((2, 3), math.nan, dtype=torch.float64)
     message = r"adaptive solver 'dopri5' failed \((underflow in dt|non-finite values)"
     with pytest.raises(FloatingPointError, match=message):
-        integrate_transitions(field, x0, torch.ones(2, dtype=torch.float64), solver="dopri5")
+        AdaptiveSolver("dopri5").integrate_transitions(field, x0, torch.ones(2, dtype=torch.float64))
 
 
 def test_divergence_after_a_checkpoint_warns_and_restores_it(toy, monkeypatch):

@@ -24,6 +24,7 @@ from sklearn.preprocessing import MinMaxScaler
 from skdash import DASHRegulatoryEstimator
 from skdash._persistence import load_model, save_model
 from skdash.pruning import PruningSchedule
+from skdash.solvers import RK4, AdaptiveSolver
 
 from .conftest import FAST
 
@@ -245,3 +246,68 @@ def test_random_state_instance_and_device_override(toy, tmp_path):
     loaded = load_model(tmp_path / "model.pt", device="cpu")
     assert loaded.random_state is None and loaded.device == "cpu"
     np.testing.assert_array_equal(loaded.predict(toy.X), est.predict(toy.X))
+
+
+# ------------------------------------------------------------------ solvers
+DATA = pathlib.Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize("solver", [RK4(max_step=0.75), AdaptiveSolver("bosh3", rtol=1e-6)], ids=repr)
+def test_solver_objects_and_their_fitted_state_are_stored(toy, tmp_path, solver):
+    est = DASHRegulatoryEstimator(**{**FAST, "max_epochs": 3}, solver=solver, dtype="float64").fit(
+        toy.X, t=toy.t, trajectory=toy.trajectory)
+    save_model(est, tmp_path / "model.pt")
+    loaded = load_model(tmp_path / "model.pt")
+    assert type(loaded.solver) is type(solver) and loaded.solver.get_params() == solver.get_params()
+    assert type(loaded.solver_) is type(solver) and vars(loaded.solver_) == vars(est.solver_)
+    np.testing.assert_array_equal(loaded.simulate(toy.X[:3], GRID), est.simulate(toy.X[:3], GRID))
+    time_axis = dict(t=toy.t, trajectory=toy.trajectory)
+    assert loaded.score(toy.X, **time_axis) == est.score(toy.X, **time_axis)
+
+
+def test_a_solver_outside_skdash_solvers_is_not_stored(toy, tmp_path):
+    class Custom(RK4):
+        pass
+
+    est = DASHRegulatoryEstimator(**{**FAST, "max_epochs": 2}, solver=Custom())
+    est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    with pytest.raises(TypeError, match="solver"):
+        save_model(est, tmp_path / "model.pt")
+
+
+def test_version_1_files_load_onto_the_solver_objects(toy):
+    # Written by skdash's format-1 code (see tests/data/README.md); the expected
+    # values were computed by that code from the same fits.
+    expected = np.load(DATA / "model_v1_expected.npz")
+    rk4 = load_model(DATA / "model_v1_rk4.pt")
+    assert isinstance(rk4.solver, RK4) and rk4.solver.max_step == 0.75  # was max_step=0.75
+    assert "max_step" not in rk4.get_params() and not hasattr(rk4, "max_step_")
+    assert "stiffness" not in rk4.module_.state_dict()
+    assert rk4.solver_.stiffness_ == float(expected["rk4_stiffness"])  # the old model buffer
+    assert rk4.solver_.max_step_ == float(expected["rk4_max_step"]) and rk4.solver_.n_refinements_ == 0
+    np.testing.assert_array_equal(rk4.simulate(toy.X[:3], [0.0, 2.0, 5.0]), expected["rk4_simulate"])
+    adaptive = load_model(DATA / "model_v1_bosh3.pt")
+    assert type(adaptive.solver) is AdaptiveSolver
+    assert adaptive.solver.get_params() == {"method": "bosh3", "rtol": 1e-6, "atol": 1e-7}
+    assert adaptive.solver_.get_params() == adaptive.solver.get_params()
+    np.testing.assert_allclose(adaptive.simulate(toy.X[:3], [0.0, 2.0, 5.0]), expected["bosh3_simulate"],
+                               rtol=0, atol=1e-12)
+
+
+def test_version_1_default_solver_stays_a_method_name(toy, tmp_path):
+    # A format-1 file with the default solver settings keeps solver="rk4".
+    est = DASHRegulatoryEstimator(**{**FAST, "max_epochs": 2}).fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    save_model(est, tmp_path / "model.pt")
+    payload = torch.load(tmp_path / "model.pt", weights_only=True)
+    metadata = json.loads(payload["metadata"])
+    # rewrite it as format 1 wrote it
+    metadata["format_version"] = 1
+    metadata["params"].update(max_step={"value": 1.5}, rtol={"value": 1e-5}, atol={"value": 1e-7})
+    solver = metadata["attributes"].pop("solver_")["solver"]["state"]
+    metadata["attributes"]["max_step_"] = {"kind": "plain", "value": solver["max_step_"]}
+    metadata["attributes"]["module_"]["keys"].append("stiffness")
+    payload["tensors"]["attr.module_.stiffness"] = torch.tensor(solver["stiffness_"], dtype=torch.float32)
+    torch.save({"metadata": json.dumps(metadata), "tensors": payload["tensors"]}, tmp_path / "v1.pt")
+    loaded = load_model(tmp_path / "v1.pt")
+    assert loaded.solver == "rk4" and loaded.solver_.stiffness_ == est.solver_.stiffness_
+    np.testing.assert_array_equal(loaded.simulate(toy.X[:3], GRID), est.simulate(toy.X[:3], GRID))

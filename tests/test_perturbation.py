@@ -9,6 +9,7 @@ import torch
 from sklearn.base import clone
 
 from skdash import DASHRegulatoryEstimator, load_model, save_model
+from skdash.solvers import RK4, AdaptiveSolver
 from skdash._integrate import fixed_step_rk4
 from skdash._perturbation import effects_over_members, first_states
 
@@ -33,9 +34,18 @@ def fitted_float64():
     return DASHRegulatoryEstimator(**SETTINGS, dtype="float64").fit(X, t=TOY.t, trajectory=TOY.trajectory)
 
 
-def refitted_as(fitted, **params):
-    """A copy of a fitted model that integrates with other solver settings."""
-    return copy.deepcopy(fitted).set_params(**params)
+def refitted_as(fitted, solver):
+    """A copy of a fitted model that integrates with other solver settings.
+
+    An RK4 solver keeps the fitted solver's state (measured stiffness, step) and
+    only shortens ``max_step``; an adaptive solver has no fit-time state.
+    """
+    est = copy.deepcopy(fitted)
+    if isinstance(solver, RK4):
+        est.solver_.set_params(**solver.get_params())
+    else:
+        est.solver_ = clone(solver)
+    return est
 
 
 def starts(n=3):
@@ -43,9 +53,9 @@ def starts(n=3):
 
 
 # ------------------------------------------------------------------ simulate(clamp=...)
-@pytest.mark.parametrize("solver", ["rk4", "dopri5"])
+@pytest.mark.parametrize("solver", [RK4(), AdaptiveSolver("dopri5")])
 def test_clamped_genes_stay_exactly_at_their_level(fitted_float64, solver):
-    est = refitted_as(fitted_float64, solver=solver)
+    est = refitted_as(fitted_float64, solver)
     high = float(est.expression_max_[3])
     paths = est.simulate(starts(), GRID, clamp={"G1": 0.0, 3: high})
     np.testing.assert_array_equal(paths[:, :, 1], 0.0)
@@ -57,8 +67,8 @@ def test_clamped_genes_stay_exactly_at_their_level(fitted_float64, solver):
 def test_rk4_and_dopri5_agree_under_a_clamp(fitted_float64):
     clamp = {"G2": 0.0, "G5": float(fitted_float64.expression_max_[5])}
     # a short fixed step, so that the difference measures the clamp, not RK4's step error
-    rk4 = refitted_as(fitted_float64, max_step=0.02).simulate(starts(), GRID, clamp=clamp)
-    adaptive = refitted_as(fitted_float64, solver="dopri5", rtol=1e-8, atol=1e-10)
+    rk4 = refitted_as(fitted_float64, RK4(max_step=0.02)).simulate(starts(), GRID, clamp=clamp)
+    adaptive = refitted_as(fitted_float64, AdaptiveSolver("dopri5", rtol=1e-8, atol=1e-10))
     np.testing.assert_allclose(adaptive.simulate(starts(), GRID, clamp=clamp), rk4, atol=1e-6)
 
 
@@ -143,7 +153,7 @@ def test_batched_effects_equal_a_loop_of_clamped_simulations(fitted):
 
 
 def test_batched_effects_equal_the_loop_with_dopri5(fitted_float64):
-    est = refitted_as(fitted_float64, solver="dopri5", rtol=1e-9, atol=1e-11)
+    est = refitted_as(fitted_float64, AdaptiveSolver("dopri5", rtol=1e-9, atol=1e-11))
     effects = est.perturbation_effects(genes=["G1", "G4"])
     for gene in ["G1", "G4"]:
         np.testing.assert_allclose(est.perturbation_effects(genes=[gene]).loc[gene], effects.loc[gene], atol=1e-6)
