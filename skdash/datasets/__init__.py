@@ -6,8 +6,9 @@ the bundled data (:func:`load_yeast_cell_cycle`, :func:`load_sim350_prior`).
 Everything returns numpy arrays or pandas DataFrames; nothing here needs torch.
 """
 
-from ._hill import corrupt_prior, make_regulatory_network
 from ._loaders import load_yeast_cell_cycle
+from ._prior_corruption import corrupt_prior
+from ._regulatory_network import make_regulatory_network
 from ._sim350 import load_sim350_prior, make_sim350, simulate_sim350
 
 __all__ = [
