@@ -219,11 +219,13 @@ def make_regulatory_network(
 
     gene_names = _gene_labels(n_genes)
 
-    @validate_params(_SIMULATE_CONSTRAINTS, prefer_skip_nested_validation=True)
     def simulate(x0, times, *, clamp=None, rtol=1e-8, atol=1e-10):
         return _simulate_system(model, gene_names, x0, times, clamp=clamp, rtol=rtol, atol=atol)
 
+    # validate_params names the function by its qualified name in its messages
+    simulate.__qualname__ = "simulate"
     simulate.__doc__ = _NETWORK_SIMULATE_DOC
+    simulate = validate_params(_SIMULATE_CONSTRAINTS, prefer_skip_nested_validation=True)(simulate)
     bunch.update(
         prior=prior, network=network, gene_names=gene_names,
         input_genes=model.input_mask.copy(), noise_sd=sigma, DESCR=_NETWORK_DESCR, simulate=simulate,
