@@ -10,8 +10,8 @@ from .._compat import Interval, StrOptions, validate_params
 from ._prior_corruption import corrupt_prior
 from ._random_network import _gene_labels, _random_network
 from ._simulation import _SIMULATE_CONSTRAINTS, _simulate_system
-from ._time_courses import _NOISE_SCALE, _as_frames, _simulate_dataset
-from ._validation import _RANDOM_STATE, _check_pair, _check_times, _spawn_rngs
+from ._time_courses import _NOISE_SCALE, _TIME_COURSE_CONSTRAINTS, _as_frames, _simulate_dataset
+from ._validation import _check_pair, _check_times, _spawn_rngs
 
 __all__ = ["make_regulatory_network"]
 
@@ -70,13 +70,9 @@ trajectories : ndarray of shape (n_trajectories, n_times, n_genes), or (n_times,
 
 @validate_params(
     {
+        **_TIME_COURSE_CONSTRAINTS,
         "n_genes": [Interval(Integral, 2, None, closed="left")],
         "n_edges": [Interval(Integral, 1, None, closed="left"), None],
-        "n_trajectories": [Interval(Integral, 1, None, closed="left")],
-        "n_test_trajectories": [Interval(Integral, 0, None, closed="left")],
-        "times": ["array-like"],
-        "noise": [Interval(Real, 0, None, closed="left")],
-        "prior_corruption": [Interval(Real, 0, 1, closed="both")],
         "input_fraction": [Interval(Real, 0, 1, closed="neither")],
         "regulator_fraction": [Interval(Real, 0, 1, closed="both")],
         "activation_fraction": [Interval(Real, 0, 1, closed="both")],
@@ -84,8 +80,6 @@ trajectories : ndarray of shape (n_trajectories, n_times, n_genes), or (n_times,
         "ec50_range": ["array-like"],
         "hill_range": ["array-like"],
         "sparse": ["boolean", StrOptions({"auto"})],
-        "as_frame": ["boolean"],
-        "random_state": _RANDOM_STATE,
     },
     prefer_skip_nested_validation=True,
 )
@@ -185,9 +179,9 @@ def make_regulatory_network(
     ...                                random_state=0)
     >>> data.X.shape, data.X_test.shape, data.prior.shape
     ((20, 50), (10, 50), (50, 50))
-    >>> int(data.network.sum()), int(data.input_genes.sum())
+    >>> int(data.network.to_numpy().sum()), int(data.input_genes.sum())
     (79, 10)
-    >>> knocked = data.simulate(data.X_test[0], [0.0, 9.0], clamp={"G03": 0.0})
+    >>> knocked = data.simulate(data.X_test.iloc[0], [0.0, 9.0], clamp={"G03": 0.0})
     >>> knocked.shape, float(knocked[-1, 3])
     ((2, 50), 0.0)
     """

@@ -1,7 +1,7 @@
 """SIM350: the 350-gene synthetic benchmark of the PHOENIX and DASH papers."""
 
 import functools
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -11,8 +11,8 @@ from .._gene_matrix import gene_frame
 from ._equations import _compile_equations
 from ._prior_corruption import corrupt_prior
 from ._simulation import _SIMULATE_CONSTRAINTS, _simulate_system
-from ._time_courses import _NOISE_SCALE, _as_frames, _simulate_dataset
-from ._validation import _RANDOM_STATE, _check_times, _spawn_rngs
+from ._time_courses import _NOISE_SCALE, _TIME_COURSE_CONSTRAINTS, _as_frames, _simulate_dataset
+from ._validation import _check_times, _spawn_rngs
 from ._loaders import _read_matrix, _read_table
 
 __all__ = ["load_sim350_prior", "make_sim350", "simulate_sim350"]
@@ -188,18 +188,7 @@ Source: the public, MIT-licensed repositories of the PHOENIX and DASH authors
 """
 
 
-@validate_params(
-    {
-        "noise": [Interval(Real, 0, None, closed="left")],
-        "prior_corruption": [Interval(Real, 0, 1, closed="both")],
-        "n_trajectories": [Interval(Integral, 1, None, closed="left")],
-        "n_test_trajectories": [Interval(Integral, 0, None, closed="left")],
-        "times": ["array-like"],
-        "as_frame": ["boolean"],
-        "random_state": _RANDOM_STATE,
-    },
-    prefer_skip_nested_validation=True,
-)
+@validate_params(_TIME_COURSE_CONSTRAINTS, prefer_skip_nested_validation=True)
 def make_sim350(
     noise=0.0,
     prior_corruption=0.0,
@@ -285,7 +274,7 @@ def make_sim350(
     ...                    random_state=0)
     >>> data.X.shape, data.X_test.shape, data.noise_sd
     ((50, 350), (10, 350), 0.025)
-    >>> int(data.network.sum()), int(data.input_genes.sum())
+    >>> int(data.network.to_numpy().sum()), int(data.input_genes.sum())
     (550, 73)
     """
     times = _check_times(times)

@@ -4,12 +4,27 @@ Shared by :func:`~skdash.datasets.make_sim350` and
 :func:`~skdash.datasets.make_regulatory_network`.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._compat import Interval
 from .._gene_matrix import gene_frame
 from ._simulation import _integrate
+from ._validation import _RANDOM_STATE
+
+#: ``validate_params`` constraints of the arguments every time-course generator takes.
+_TIME_COURSE_CONSTRAINTS = {
+    "noise": [Interval(Real, 0, None, closed="left")],
+    "prior_corruption": [Interval(Real, 0, 1, closed="both")],
+    "n_trajectories": [Interval(Integral, 1, None, closed="left")],
+    "n_test_trajectories": [Interval(Integral, 0, None, closed="left")],
+    "times": ["array-like"],
+    "as_frame": ["boolean"],
+    "random_state": _RANDOM_STATE,
+}
 
 # Initial-state distributions of DESIGN.md section 5 (shared by all simulators).
 _INPUT_MEAN_BETA = (10.0, 10.0)
