@@ -4,6 +4,8 @@ Simulators (:func:`make_sim350`, :func:`make_regulatory_network`,
 :func:`simulate_sim350`), prior corruption (:func:`corrupt_prior`) and loaders of
 the bundled data (:func:`load_yeast_cell_cycle`, :func:`load_sim350_prior`).
 Everything returns numpy arrays or pandas DataFrames; nothing here needs torch.
+An argument of the wrong type or out of range raises scikit-learn's
+``InvalidParameterError`` (a ``ValueError`` and ``TypeError``) that names it.
 """
 
 from ._loaders import load_yeast_cell_cycle
