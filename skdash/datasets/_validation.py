@@ -46,7 +46,7 @@ def _check_in(name, value, interval):
 
 def _check_pair(name, value, interval):
     """Return a ``(low, high)`` pair of floats in ``interval`` with ``low <= high``."""
-    if len(value) != 2:
+    if np.ndim(value) != 1 or len(value) != 2:
         raise InvalidParameterError(f"{name} must be a pair (low, high), got {value!r}.")
     low = _check_in(f"{name}[0]", value[0], interval)
     high = _check_in(f"{name}[1]", value[1], interval)
