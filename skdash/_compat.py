@@ -8,7 +8,13 @@ import sys
 
 from sklearn import get_config
 from sklearn.base import _fit_context  # noqa: F401  (private, stable since 1.3)
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions  # noqa: F401
+from sklearn.utils._param_validation import (  # noqa: F401
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.validation import validate_data  # noqa: F401  (public since 1.6)
 
 #: Where scikit-learn's cross-validation fits and scores one split.

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ._hill import _as_frames, _check_bool
+from .._compat import validate_params
+from ._time_courses import _as_frames
 
 __all__ = ["load_yeast_cell_cycle"]
 
@@ -79,6 +80,7 @@ Source: the public, MIT-licensed repositories of the PHOENIX and DASH authors
 """
 
 
+@validate_params({"as_frame": ["boolean"]}, prefer_skip_nested_validation=True)
 def load_yeast_cell_cycle(as_frame=True):
     """Load the yeast cell cycle time courses of Pramila et al. (500 genes).
 
@@ -122,7 +124,6 @@ def load_yeast_cell_cycle(as_frame=True):
     >>> data.t[:4].tolist(), sorted(set(data.trajectory.tolist()))
     ([0.0, 5.0, 10.0, 15.0], [0, 1])
     """
-    as_frame = _check_bool("as_frame", as_frame)
     names = _read_table(_YEAST, "pramila500_gene_names.csv")
     gene_names = names.iloc[:, 0].astype(str).tolist()
     # The file writes "None" for genes without a common symbol (pandas reads it as

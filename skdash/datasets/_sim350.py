@@ -1,24 +1,18 @@
 """SIM350: the 350-gene synthetic benchmark of the PHOENIX and DASH papers."""
 
 import functools
+from numbers import Real
 
 import numpy as np
 from sklearn.utils import Bunch
 
-from ._hill import (
-    _NOISE_SCALE,
-    _as_frames,
-    _check_bool,
-    _check_int,
-    _check_real,
-    _check_times,
-    _gene_matrix_frame,
-    _compile_equations,
-    _simulate_dataset,
-    _simulate_system,
-    _spawn_rngs,
-    corrupt_prior,
-)
+from .._compat import Interval, validate_params
+from .._gene_matrix import gene_frame
+from ._equations import _compile_equations
+from ._prior_corruption import corrupt_prior
+from ._simulation import _SIMULATE_CONSTRAINTS, _simulate_system
+from ._time_courses import _NOISE_SCALE, _TIME_COURSE_CONSTRAINTS, _as_frames, _simulate_dataset
+from ._validation import _check_times, _spawn_rngs
 from ._loaders import _read_matrix, _read_table
 
 __all__ = ["load_sim350_prior", "make_sim350", "simulate_sim350"]
@@ -75,6 +69,7 @@ def _sim350_prior(filename):
     return _readonly(_read_matrix(_SIM350, filename))
 
 
+@validate_params(_SIMULATE_CONSTRAINTS, prefer_skip_nested_validation=True)
 def simulate_sim350(x0, times, *, clamp=None, rtol=1e-8, atol=1e-10):
     """Integrate the SIM350 ODE system from given initial states.
 
@@ -114,6 +109,10 @@ def simulate_sim350(x0, times, *, clamp=None, rtol=1e-8, atol=1e-10):
                             label="SIM350")
 
 
+@validate_params(
+    {"corruption": [Interval(Real, 0, 1, closed="both")], "as_frame": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def load_sim350_prior(corruption=0.0, *, as_frame=False):
     """Load one of the SIM350 prior networks shipped with the DASH paper.
 
@@ -140,8 +139,6 @@ def load_sim350_prior(corruption=0.0, *, as_frame=False):
     >>> prior.shape, int((prior != 0).sum())
     ((350, 350), 550)
     """
-    as_frame = _check_bool("as_frame", as_frame)
-    corruption = _check_real("corruption", corruption, 0.0, 1.0)
     levels = np.array(list(_REFERENCE_PRIORS))
     match = np.flatnonzero(np.isclose(levels, corruption, rtol=0.0, atol=1e-9))
     if match.size == 0:
@@ -150,7 +147,7 @@ def load_sim350_prior(corruption=0.0, *, as_frame=False):
             "Use corrupt_prior for other levels."
         )
     prior = _sim350_prior(_REFERENCE_PRIORS[levels[match[0]]]).copy()
-    return _gene_matrix_frame(prior, list(_sim350_gene_names())) if as_frame else prior
+    return gene_frame(prior, _sim350_gene_names()) if as_frame else prior
 
 
 _SIM350_DESCR = """\
@@ -191,6 +188,7 @@ Source: the public, MIT-licensed repositories of the PHOENIX and DASH authors
 """
 
 
+@validate_params(_TIME_COURSE_CONSTRAINTS, prefer_skip_nested_validation=True)
 def make_sim350(
     noise=0.0,
     prior_corruption=0.0,
@@ -276,19 +274,14 @@ def make_sim350(
     ...                    random_state=0)
     >>> data.X.shape, data.X_test.shape, data.noise_sd
     ((50, 350), (10, 350), 0.025)
-    >>> int(data.network.sum()), int(data.input_genes.sum())
+    >>> int(data.network.to_numpy().sum()), int(data.input_genes.sum())
     (550, 73)
     """
-    noise = _check_real("noise", noise, 0.0)
-    prior_corruption = _check_real("prior_corruption", prior_corruption, 0.0, 1.0)
-    n_trajectories = _check_int("n_trajectories", n_trajectories, 1)
-    n_test_trajectories = _check_int("n_test_trajectories", n_test_trajectories, 0)
     times = _check_times(times)
-    as_frame = _check_bool("as_frame", as_frame)
     rngs = _spawn_rngs(random_state, 5)
 
     system = _sim350_system()
-    sigma = _NOISE_SCALE * noise
+    sigma = _NOISE_SCALE * float(noise)
     bunch = Bunch(**_simulate_dataset(
         system, system.input_mask, rngs[:4], n_trajectories=n_trajectories,
         n_test_trajectories=n_test_trajectories, times=times, sigma=sigma,

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from skdash._compat import InvalidParameterError
 from skdash.datasets import (
     corrupt_prior,
     load_sim350_prior,
@@ -150,6 +151,10 @@ def test_reference_priors(small, corruption, n_moved):
 def test_reference_prior_rejects_other_levels():
     with pytest.raises(ValueError, match="one of"):
         load_sim350_prior(0.3, as_frame=False)
+    with pytest.raises(InvalidParameterError, match="'corruption'"):
+        load_sim350_prior(1.5)
+    with pytest.raises(InvalidParameterError, match="'as_frame'"):
+        load_sim350_prior(as_frame="yes")
 
 
 def test_as_frame():
@@ -175,18 +180,18 @@ def test_corrupt_prior_on_sim350_frame(small):
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"noise": -0.1}, ValueError, "noise"),
-        ({"noise": "high"}, TypeError, "noise"),
-        ({"prior_corruption": 1.5}, ValueError, "prior_corruption"),
-        ({"n_trajectories": 0}, ValueError, "n_trajectories"),
-        ({"n_trajectories": 2.5}, TypeError, "n_trajectories"),
-        ({"n_test_trajectories": -1}, ValueError, "n_test_trajectories"),
+        ({"noise": -0.1}, InvalidParameterError, "'noise'"),
+        ({"noise": "high"}, InvalidParameterError, "'noise'"),
+        ({"prior_corruption": 1.5}, InvalidParameterError, "'prior_corruption'"),
+        ({"n_trajectories": 0}, InvalidParameterError, "'n_trajectories'"),
+        ({"n_trajectories": 2.5}, InvalidParameterError, "'n_trajectories'"),
+        ({"n_test_trajectories": -1}, InvalidParameterError, "'n_test_trajectories'"),
         ({"times": [0, 3, 2]}, ValueError, "strictly increasing"),
         ({"times": []}, ValueError, "times"),
-        ({"times": "0,1"}, TypeError, "times"),
-        ({"as_frame": "yes"}, TypeError, "as_frame"),
-        ({"random_state": "seed"}, TypeError, "random_state"),
-        ({"random_state": -3}, ValueError, "random_state"),
+        ({"times": "0,1"}, InvalidParameterError, "'times'"),
+        ({"as_frame": "yes"}, InvalidParameterError, "'as_frame'"),
+        ({"random_state": "seed"}, InvalidParameterError, "'random_state'"),
+        ({"random_state": -3}, InvalidParameterError, "'random_state'"),
     ],
 )
 def test_make_sim350_validation(kwargs, error, match):

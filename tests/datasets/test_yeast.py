@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from skdash._compat import InvalidParameterError
 from skdash.datasets import load_yeast_cell_cycle
 
 TIMES = np.r_[np.arange(0.0, 101.0, 5.0), 110.0, 115.0, 120.0]
@@ -35,5 +36,5 @@ def test_as_frame():
 
 
 def test_validation():
-    with pytest.raises(TypeError, match="as_frame"):
+    with pytest.raises(InvalidParameterError, match="'as_frame'"):
         load_yeast_cell_cycle(as_frame=1)

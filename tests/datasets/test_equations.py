@@ -1,34 +1,13 @@
-"""Tests of the Hill function and of the safe equation parser."""
+"""Tests of the safe equation parser and compiler."""
 
 import numpy as np
 import pytest
 
-from skdash.datasets._hill import _compile_equations, _hill_activation
+from skdash.datasets._equations import _compile_equations
 from skdash.datasets._sim350 import _sim350_network, _sim350_prior, _sim350_system
 
 
-def _reference_hill(x, ec50, n):
-    b = (ec50**n - 1) / (2 * ec50**n - 1)
-    return b * x**n / (b - 1 + x**n)
-
-
-@pytest.mark.parametrize("ec50, n", [(0.4, 1.2), (0.6, 1.7), (0.3, 2.0), (0.7, 1.0)])
-def test_hill_matches_the_papers_formula(ec50, n):
-    x = np.linspace(0.0, 1.0, 101)
-    np.testing.assert_allclose(_hill_activation(x, ec50, n), _reference_hill(x, ec50, n),
-                               rtol=0, atol=1e-13)
-    assert _hill_activation(ec50, ec50, n) == pytest.approx(0.5)
-    assert _hill_activation(1.0, ec50, n) == pytest.approx(1.0)
-    assert _hill_activation(0.0, ec50, n) == 0.0
-
-
-def test_hill_has_no_singularity_at_half():
-    x = np.linspace(0.0, 1.0, 11)
-    np.testing.assert_allclose(_hill_activation(x, 0.5, 1.0), x, atol=1e-15)
-    np.testing.assert_allclose(_hill_activation(x, 0.5**0.5, 2.0), x**2, atol=1e-15)
-
-
-def test_compiled_equations_evaluate_correctly():
+def test_compiled_equations_evaluate_correctly(reference_hill):
     eqns = {
         "A": "input gene",
         "B": "((1 * fAct(A, 0.4, 1.5)) * 1 - 1 * B) / 1",
@@ -41,9 +20,9 @@ def test_compiled_equations_evaluate_correctly():
     a, b, c, d = state
     expected = np.array([
         np.zeros(3),
-        _reference_hill(a, 0.4, 1.5) - b,
-        (1 - _reference_hill(b, 0.45, 1.0)) * _reference_hill(a, 0.6, 2)
-        + _reference_hill(a, 0.6, 2) - c,
+        reference_hill(a, 0.4, 1.5) - b,
+        (1 - reference_hill(b, 0.45, 1.0)) * reference_hill(a, 0.6, 2)
+        + reference_hill(a, 0.6, 2) - c,
         -(2.5 - a) / 2 + c - d * 0.5,
     ])
     np.testing.assert_allclose(system(state), expected, rtol=0, atol=1e-14)

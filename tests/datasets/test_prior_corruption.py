@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
+from skdash._compat import InvalidParameterError
 from skdash.datasets import corrupt_prior
 
 
@@ -79,9 +80,10 @@ def test_sparse_input(n, kind):
     [
         (np.zeros((3, 4)), 0.1, ValueError, "square"),
         (np.zeros(4), 0.1, ValueError, "square"),
-        (np.zeros((3, 3)), 1.5, ValueError, "fraction"),
-        (np.zeros((3, 3)), -0.1, ValueError, "fraction"),
-        (np.zeros((3, 3)), "half", TypeError, "fraction"),
+        (np.zeros((3, 3)), 1.5, InvalidParameterError, "'fraction'"),
+        (np.zeros((3, 3)), -0.1, InvalidParameterError, "'fraction'"),
+        (np.zeros((3, 3)), "half", InvalidParameterError, "'fraction'"),
+        ("not a matrix", 0.1, InvalidParameterError, "'prior'"),
         (np.ones((3, 3)) - np.eye(3), 0.5, ValueError, "empty off-diagonal"),
         (np.array([[0, np.nan], [1, 0]]), 0.5, ValueError, "finite"),
         (np.array([["a", "b"], ["c", "d"]]), 0.5, TypeError, "numeric"),
