@@ -571,11 +571,10 @@ class DASHRegulatoryEstimator(BaseEstimator):
         def numpy(transitions):
             return [value.cpu().double().numpy() for value in (transitions.x0, transitions.x1, transitions.dt)]
 
-        with torch.no_grad(), torch_threads(self.n_threads_):
-            forecast = self.solver_.integrate_transitions(self.module_, held_out.x0, held_out.dt)
+        forecast = self._forecast_transitions(held_out.x0, held_out.dt)
         x0, x1, dt = numpy(held_out)
         baseline = self_relaxation_forecast(*fit_self_relaxation(*numpy(train)), x0, dt)
-        error = float(np.mean((forecast.cpu().double().numpy() - x1) ** 2))
+        error = float(np.mean((forecast - x1) ** 2))
         baseline_error = float(np.mean((baseline - x1) ** 2))
         self.forecast_skill_ = 1.0 - error / baseline_error if baseline_error > 0 else float("nan")
         n_weights = sum(int(torch.count_nonzero(getattr(self.module_, name))) for name in PRUNABLE)
@@ -669,16 +668,71 @@ class DASHRegulatoryEstimator(BaseEstimator):
             if weights.shape != (np.shape(X)[0],):
                 raise ValueError(f"sample_weight must have shape ({np.shape(X)[0]},); got {weights.shape}.")
             weights = weights[ends]
-        return float(r2_score(observed, forecast, sample_weight=weights, multioutput="variance_weighted"))
+        return float(r2_score(observed[ends], forecast[ends], sample_weight=weights, multioutput="variance_weighted"))
+
+    def forecast(self, X, *, t=None, trajectory=None):
+        """One-step forecasts: each snapshot predicted from the previous one of its trajectory.
+
+        This is what :meth:`score` and :func:`skdash.metrics.forecast_mse`
+        compare with the observed snapshots: the model integrated from each
+        row's predecessor (the row of the same trajectory just before it in
+        time) over the interval between them.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_genes)
+            A DataFrame is matched to the fitted genes by column name, in any order.
+        t, trajectory : array-like of shape (n_samples,), default=None
+            Time and trajectory of each row, as in :meth:`fit`.
+
+        Returns
+        -------
+        forecasts : ndarray or DataFrame of shape (n_samples, n_genes)
+            Row i is the forecast of row i of ``X``.  The first snapshot of each
+            trajectory has no predecessor: its row is NaN.  A DataFrame with the
+            index and columns of ``X`` (in the caller's column order) when ``X``
+            is one, else an array.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdash import DASHRegulatoryEstimator
+        >>> X = np.random.default_rng(0).uniform(0.2, 0.8, size=(12, 3))
+        >>> t, trajectory = np.tile(np.arange(4.0), 3), np.repeat([0, 1, 2], 4)
+        >>> est = DASHRegulatoryEstimator(hidden_units=3, max_epochs=2, random_state=0)
+        >>> est = est.fit(X, t=t, trajectory=trajectory)
+        >>> forecasts = est.forecast(X, t=t, trajectory=trajectory)
+        >>> forecasts.shape, np.isnan(forecasts[:, 0]).nonzero()[0].tolist()
+        ((12, 3), [0, 4, 8])
+        """
+        check_is_fitted(self)
+        _, forecasts, _ = self._one_step_forecasts(X, t, trajectory)
+        if isinstance(X, pd.DataFrame):
+            return pd.DataFrame(forecasts, index=X.index, columns=X.columns)
+        return forecasts
 
     def _one_step_forecasts(self, X, t, trajectory):
-        """Observed end states, forecasts from the previous snapshots, and their rows."""
-        X, _ = self._check_fitted_X(X)
-        starts, ends, intervals, _ = self._transitions(X, t, trajectory)
+        """Observed rows, their forecasts (NaN where a row has no predecessor) and the rows that have one.
+
+        Both matrices are in the caller's gene order.
+        """
+        values, caller_order = self._check_fitted_X(X)
+        starts, ends, intervals, _ = self._transitions(values, t, trajectory)
+        forecasts = np.full(values.shape, np.nan)
+        forecasts[ends] = self._forecast_transitions(self._tensor(values[starts]),
+                                                     self._tensor(intervals / self.time_scale_))
+        if caller_order is not None:
+            values, forecasts = values[:, caller_order], forecasts[:, caller_order]
+        return values, forecasts, ends
+
+    def _forecast_transitions(self, x0, dt):
+        """End states (float64 array) of the fitted model from states ``x0`` over intervals ``dt`` (model units).
+
+        The one place a fitted model's transitions are integrated.
+        """
         with torch.no_grad(), torch_threads(self._threads()):
-            forecast = self.solver_.integrate_transitions(self.module_, self._tensor(X[starts]),
-                                                          self._tensor(intervals / self.time_scale_))
-        return X[ends], forecast.cpu().double().numpy(), ends
+            forecast = self.solver_.integrate_transitions(self.module_, x0, dt)
+        return forecast.cpu().double().numpy()
 
     def simulate(self, x0, t, clamp=None):
         """Integrate the fitted model from initial states over a time grid.

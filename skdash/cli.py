@@ -328,21 +328,10 @@ def _info(message):
 
 
 def _one_step_errors(estimator, X, t, trajectory):
-    """Forecast each snapshot from the previous one of its trajectory; return (MSE, R^2)."""
-    values = np.asarray(X, dtype=np.float64)
-    order = np.lexsort((t, trajectory))
-    same = trajectory[order][1:] == trajectory[order][:-1]
-    starts, ends = order[:-1][same], order[1:][same]
-    intervals = t[ends] - t[starts]
-    forecast = np.empty((starts.size, values.shape[1]))
-    for interval in np.unique(intervals):
-        chosen = np.flatnonzero(intervals == interval)
-        start = X.iloc[starts[chosen]] if hasattr(X, "iloc") else values[starts[chosen]]
-        forecast[chosen] = estimator.simulate(start, [0.0, interval])[:, -1, :]
-    observed = values[ends]
-    mse = float(np.mean((forecast - observed) ** 2))
-    r2 = 1.0 - float(np.sum((forecast - observed) ** 2) / np.sum((observed - observed.mean(axis=0)) ** 2))
-    return mse, r2
+    """MSE and R^2 of the one-step forecasts: the same forecasts as ``score`` and ``forecast_mse``."""
+    from .metrics import forecast_mse
+
+    return forecast_mse(estimator, X, t=t, trajectory=trajectory), estimator.score(X, t=t, trajectory=trajectory)
 
 
 def _demo_figure(estimator, data, path):

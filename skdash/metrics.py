@@ -631,7 +631,7 @@ def forecast_mse(estimator, X, *, t=None, trajectory=None):
     """Mean squared error of a fitted model's one-step forecasts.
 
     Each snapshot is forecast by integrating the model from the previous
-    snapshot of its trajectory; the error is averaged over all genes and
+    snapshot of its trajectory (the estimator's ``forecast``); the error is averaged over all genes and
     transitions (the quantity the model is trained to minimise).
 
     Parameters
@@ -657,8 +657,8 @@ def forecast_mse(estimator, X, *, t=None, trajectory=None):
     True
     """
     check_is_fitted(estimator)
-    observed, forecast, _ = estimator._one_step_forecasts(X, t, trajectory)
-    return float(mean_squared_error(observed, forecast))
+    observed, forecast, ends = estimator._one_step_forecasts(X, t, trajectory)
+    return float(mean_squared_error(observed[ends], forecast[ends]))
 
 
 # --------------------------------------------------------------------------
