@@ -15,6 +15,8 @@ import math
 import torch
 from torch import nn
 
+from .metrics import weight_sparsity
+
 #: Names of the prunable weight matrices, in the order used for sparsity.
 PRUNABLE = ("prod_in", "sum_in", "prod_out", "sum_out")
 FIRST_LAYER = {"sum": "sum_in", "prod": "prod_in"}
@@ -160,12 +162,21 @@ class PhoenixField(nn.Module):
             getattr(self, name).mul_(self.mask(name))
 
     @torch.no_grad()
-    def sparsity(self):
-        """Fraction of zeros in [W1_prod, W1_sum, W2_prod*ReLU(v), W2_sum*ReLU(v)]."""
+    @torch.no_grad()
+    def effective_weights(self):
+        """[W1_prod, W1_sum, W2_prod*ReLU(v), W2_sum*ReLU(v)] as arrays: the weights that act.
+
+        A gene whose multiplier ReLU(v) is 0 never moves, so its second-layer
+        weights are as good as pruned.
+        """
         active = torch.relu(self.gene_multipliers)[:, None] > 0
-        zeros = (self.prod_in == 0).sum() + (self.sum_in == 0).sum()
-        zeros = zeros + ((self.prod_out == 0) | ~active).sum() + ((self.sum_out == 0) | ~active).sum()
-        return float(zeros) / (4 * self.hidden_units * self.n_genes)
+        return [self.prod_in.cpu().numpy(), self.sum_in.cpu().numpy(),
+                torch.where(active, self.prod_out, 0.0).cpu().numpy(),
+                torch.where(active, self.sum_out, 0.0).cpu().numpy()]
+
+    def sparsity(self):
+        """Fraction of zeros in the :meth:`effective_weights` (what DASH's ``sparsity`` counts)."""
+        return weight_sparsity(self.effective_weights())
 
     @torch.no_grad()
     def effect_matrix(self):
