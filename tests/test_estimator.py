@@ -105,19 +105,6 @@ def test_get_network_top_k_and_threshold(toy):
     assert len(est.get_network(include_self_loops=True)) >= len(edges)
 
 
-def test_prior_dataframe_with_unknown_genes_is_rejected(toy):
-    X = pd.DataFrame(toy.X, columns=toy.gene_names)
-    names = toy.gene_names[:-1] + ["NOT_A_GENE"]
-    prior = pd.DataFrame(toy.prior, index=names, columns=names)
-    with pytest.raises(ValueError, match="NOT_A_GENE"):
-        DASHRegulatoryEstimator(prior, **FAST).fit(X, t=toy.t, trajectory=toy.trajectory)
-
-
-def test_prior_weight_without_prior_is_rejected(toy):
-    with pytest.raises(ValueError, match="no prior"):
-        fit_toy(toy, prior_weight=0.3)
-
-
 def test_unreachable_sparsity_is_rejected(toy):
     with pytest.raises(ValueError, match="max_epochs"):
         fit_toy(toy, sparsity=0.99, max_epochs=3)

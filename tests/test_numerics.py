@@ -1,8 +1,9 @@
 """Numerical safety and reproducibility (issue 5).
 
-Divergence is reported, never hidden; DASH's least squares stay finite on
-rank-deficient scores; the precision and the number of threads do not change
-the network; a seeded fit leaves the global random number generators alone.
+Divergence is reported, never hidden; the precision and the number of threads
+do not change the network; a seeded fit leaves the global random number
+generators alone.  (DASH's least squares on rank-deficient scores are tested in
+test_dash.py, the field's initialisation in test_phoenix.py.)
 """
 
 import math
@@ -14,7 +15,6 @@ import torch
 from sklearn.exceptions import NotFittedError
 
 from skdash import DASHRegulatoryEstimator, _training
-from skdash._dash import PriorKnowledge, first_layer_prior_scores, prune_lowest, second_layer_prior_scores
 from skdash._phoenix import PhoenixField
 
 from .conftest import FAST, make_toy_system
@@ -88,82 +88,6 @@ def test_a_failed_fit_leaves_no_half_fitted_estimator(toy):
         est.predict(toy.X)
 
 
-def test_pruning_refuses_non_finite_scores():
-    scores = torch.tensor([[0.3, float("nan")], [0.1, 0.2]])
-    with pytest.raises(FloatingPointError, match="not finite"):
-        prune_lowest(scores, torch.ones(2, 2), 1)
-
-
-# ------------------------------------------------------------------ DASH least squares
-N_HIDDEN, N_GENES = 5, 8
-
-
-def prior_with_empty_rows():
-    prior = np.zeros((N_GENES, N_GENES))
-    prior[0, [1, 2, 5]] = [1.0, -1.0, 0.5]
-    prior[3, [1, 6]] = [-2.0, 1.0]
-    prior[6, 0] = 1.0  # rows 1, 2, 4, 5, 7 regulate nothing; columns 3, 4, 7 are never regulated
-    return prior
-
-
-def knowledge(prior, sparse):
-    absolute = torch.tensor(np.abs(prior), dtype=torch.float64)
-    return PriorKnowledge(prior_abs=absolute.to_sparse_coo().coalesce() if sparse else absolute)
-
-
-def rank_deficient_scores():
-    scores = np.random.default_rng(0).uniform(size=(N_HIDDEN, N_GENES))
-    scores[1] = 0.0  # a hidden unit with no score at all
-    scores[3] = scores[0]  # two identical hidden units
-    return scores
-
-
-SCORE_CASES = {
-    "zero and duplicate rows": rank_deficient_scores(),
-    "rank one": np.tile(np.linspace(0.1, 1.0, N_GENES), (N_HIDDEN, 1)),
-    "all zero": np.zeros((N_HIDDEN, N_GENES)),
-    "one nonzero entry": np.pad([[0.7]], ((0, N_HIDDEN - 1), (0, N_GENES - 1))),
-}
-
-
-def check_scores(result, shape, dtype):
-    assert result.shape == shape and result.dtype == dtype
-    values = result.double().numpy()
-    assert np.all(np.isfinite(values)) and np.all(values >= 0)
-    return values
-
-
-@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "sparse"])
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
-@pytest.mark.parametrize("case", list(SCORE_CASES))
-def test_prior_scores_stay_finite_for_rank_deficient_inputs(case, dtype, sparse):
-    scores = torch.tensor(SCORE_CASES[case], dtype=dtype)
-    known = knowledge(prior_with_empty_rows(), sparse)
-    first = check_scores(first_layer_prior_scores(scores, known), (N_HIDDEN, N_GENES), dtype)
-    second = check_scores(second_layer_prior_scores(scores, known), (N_GENES, N_HIDDEN), dtype)
-    zero_units = ~SCORE_CASES[case].any(axis=1)
-    # a hidden unit without scores gets no prior score (no information, no blow-up);
-    # "zero" up to the ridge: MKL's lstsq varies run to run at ~1e-8 on these systems
-    assert np.all(first[zero_units] <= 1e-6) and np.all(second[:, zero_units] <= 1e-6)
-
-
-@pytest.mark.parametrize("case", ["zero and duplicate rows", "rank one"])
-def test_prior_scores_are_the_minimum_norm_least_squares_solutions(case):
-    scores = SCORE_CASES[case]
-    prior_abs = np.abs(prior_with_empty_rows())
-    q = prior_abs @ prior_abs.T / (prior_abs @ prior_abs.T).sum()
-    known = knowledge(prior_with_empty_rows(), sparse=False)
-    # X1 = argmin ||S1^T X - Q|| and C = argmin ||C Omega1 - |P|^T||, minimum-norm where not unique
-    x1 = np.linalg.lstsq(scores.T, q, rcond=None)[0]
-    c = np.linalg.lstsq(scores.T, prior_abs, rcond=None)[0].T
-    first = first_layer_prior_scores(torch.tensor(scores), known).numpy()
-    second = second_layer_prior_scores(torch.tensor(scores), known).numpy()
-    np.testing.assert_allclose(first, np.abs(x1), rtol=1e-5, atol=1e-7 * np.abs(x1).max())
-    np.testing.assert_allclose(second, np.abs(c), rtol=1e-5, atol=1e-7 * np.abs(c).max())
-    if case == "zero and duplicate rows":  # identical units share the solution equally
-        np.testing.assert_allclose(first[3], first[0], rtol=1e-6, atol=1e-7)
-
-
 def test_fit_with_a_prior_that_has_empty_rows_gives_a_finite_network(toy):
     prior = toy.prior.copy()
     prior[[1, 4]] = 0.0
@@ -172,14 +96,6 @@ def test_fit_with_a_prior_that_has_empty_rows_gives_a_finite_network(toy):
 
 
 # ------------------------------------------------------------------ precision
-def test_initialisation_does_not_depend_on_precision():
-    single = PhoenixField(6, 6, generator=torch.Generator().manual_seed(0), dtype=torch.float32)
-    double = PhoenixField(6, 6, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    for name, parameter in single.named_parameters():
-        np.testing.assert_allclose(parameter.detach().double().numpy(), getattr(double, name).detach().numpy(),
-                                   rtol=1e-6, atol=1e-7, err_msg=name)
-
-
 @pytest.mark.parametrize("params", [dict(sparsity=0.8), dict(sparsity=0.8, prior="toy"), dict(sparsity="auto")])
 def test_float32_and_float64_fits_find_the_same_network(toy, params):
     # Measured with a dtype-independent initialisation (float64 draws cast to the
@@ -315,18 +231,3 @@ def test_too_few_data_for_the_model_warn_with_the_forecast_skill():
         est = DASHRegulatoryEstimator(prior=data.prior, hidden_units=8, max_epochs=40, random_state=0,
                                       n_threads=1).fit(data.X, t=data.t, trajectory=data.trajectory)
     assert est.forecast_skill_ < 0.2
-
-
-def test_the_no_regulation_baseline_recovers_a_self_relaxation():
-    from skdash._baseline import fit_self_relaxation, self_relaxation_forecast
-
-    rng = np.random.default_rng(0)
-    x0, dt = rng.uniform(0, 1, (30, 3)), rng.uniform(0.5, 2, 30)
-    rates, levels = np.array([0.0, 0.5, 2.0]), np.array([0.3, 0.6, 0.2])
-    x1 = self_relaxation_forecast(rates, levels, x0, dt)
-    fitted_rates, fitted_levels = fit_self_relaxation(x0, x1, dt)
-    assert fitted_rates[0] == 0.0  # a gene that does not move keeps its value
-    np.testing.assert_allclose(fitted_rates[1:], rates[1:], rtol=0.06)
-    np.testing.assert_allclose(fitted_levels[1:], levels[1:], rtol=0.05)
-    # rates come from a grid 12% apart, so the forecasts agree to its resolution
-    np.testing.assert_allclose(self_relaxation_forecast(fitted_rates, fitted_levels, x0, dt), x1, atol=2e-2)
