@@ -25,9 +25,9 @@ The worker measures
 * a short DASH fit of ``--epochs`` epochs (default 10, or 5 from 5000 genes)
   whose schedule prunes during the measured epochs: 70% at epoch 2, then 20% of
   the rest every epoch, up to the sparsity reached at the last epoch (0.949 for
-  10 epochs).  Epoch times come from ``est.history_["seconds"]``; the DASH
-  pruning step is timed on its own by wrapping ``DashPruner.step`` and
-  subtracted, so "s/epoch" is the median training + validation time of the
+  10 epochs).  Epoch times come from ``est.history_["seconds"]``, the DASH
+  pruning step's share of them from ``est.history_["pruning_seconds"]``, which
+  is subtracted, so "s/epoch" is the median training + validation time of the
   epochs after the first, and "DASH step" the median time of one pruning event;
 * for ``--full-fit-sizes`` (default 350 and 1000) a whole default DASH fit
   (``sparsity=0.95, max_epochs=200``).  For the other sizes the full fit is
@@ -149,42 +149,11 @@ def max_rss_mib():
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
-@contextlib.contextmanager
-def timed_dash_steps():
-    """Record (epoch, seconds, pruned) for every DASH pruning step run inside the block.
-
-    The estimator times whole epochs only; the pruning step runs at the start of
-    an epoch, so wrapping it (in this worker process only) separates its cost.
-    """
-    events = []
-    try:
-        from skdash._dash import DashPruner
-    except ImportError:  # internals moved: epoch times then include the DASH step
-        yield events
-        return
-    original = DashPruner.step
-
-    def step(self, field, epoch):
-        started = time.perf_counter()
-        pruned = original(self, field, epoch)
-        events.append((epoch, time.perf_counter() - started, bool(pruned)))
-        return pruned
-
-    DashPruner.step = step
-    try:
-        yield events
-    finally:
-        DashPruner.step = original
-
-
-def epoch_statistics(history, dash_events):
+def epoch_statistics(history):
     """First-epoch time, median steady-state epoch time without the DASH step, DASH step time."""
-    dash_seconds = {}
-    for epoch, seconds, _ in dash_events:
-        dash_seconds[epoch] = dash_seconds.get(epoch, 0.0) + seconds
-    training = np.array([record["seconds"] - dash_seconds.get(record["epoch"], 0.0) for record in history])
+    training = np.array([record["seconds"] - record["pruning_seconds"] for record in history])
     steady = training[1:] if len(training) > 1 else training
-    pruning = [seconds for _, seconds, pruned in dash_events if pruned]
+    pruning = [record["pruning_seconds"] for record in history if record["pruned"]]
     return {
         "first_epoch_s": float(history[0]["seconds"]),
         "epoch_s": float(np.median(steady)),
@@ -238,14 +207,13 @@ def run_worker(n_genes, hidden_units, epochs, threads, seed, full_fit):
                                   pruning=PruningSchedule(**SHORT_SCHEDULE))
     gc.collect()
     reset_peak_rss()
-    with timed_dash_steps() as dash_events:
-        started = time.perf_counter()
-        est.fit(data.X, t=data.t, trajectory=data.trajectory)
-        result["short_fit_s"] = time.perf_counter() - started
+    started = time.perf_counter()
+    est.fit(data.X, t=data.t, trajectory=data.trajectory)
+    result["short_fit_s"] = time.perf_counter() - started
     result.update(peak_fit_mib=proc_status_mib("VmHWM"), peak_mib=max_rss_mib(),
                   rss_after_fit_mib=proc_status_mib("VmRSS"), sparsity_target=sparsity,
                   sparsity_reached=est.sparsity_, epochs_run=est.n_iter_, fastest_rate=fastest_rate(est))
-    result.update(epoch_statistics(est.history_, dash_events))
+    result.update(epoch_statistics(est.history_))
     result["epoch_seconds"] = [record["seconds"] for record in est.history_]
     # what fit spends outside its epochs: validation, prior conversion, initialisation, n x n read-out
     result["fit_overhead_s"] = result["short_fit_s"] - sum(result["epoch_seconds"])

@@ -33,7 +33,8 @@ from ._prior import align_gene_matrix, has_edges, to_torch
 from ._progress import epoch_progress
 from .solvers import METHODS, make_solver
 from .exceptions import UnreliableFitWarning
-from ._training import TrainingSettings, Transitions, default_threads, torch_threads, train
+from ._training import (BestCheckpoint, DashPruning, EarlyStopping, PlateauSchedule, PriorRegularizer, TrainingLoop,
+                        Transitions, default_threads, torch_threads)
 from .pruning import PruningSchedule
 
 #: Below this forecast skill on held-out transitions (1 - MSE / MSE of the
@@ -228,8 +229,12 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Median sampling interval; the model works in these units internally so the
         network does not depend on the unit of time.
     history_ : list of dict
-        One record per epoch: epoch, train_loss, validation_loss, sparsity,
-        learning_rate, pruned, max_step (the fixed step of the epoch, NaN for
+        One record per epoch: epoch, train_loss, validation_loss (NaN without
+        a validation set), monitored_loss (what the checkpoint, early stopping
+        and the learning-rate schedule follow: the validation loss, or the
+        training loss without a validation set), sparsity, learning_rate (the
+        rate the epoch trained with), pruned, pruning_seconds (the DASH event's
+        share of seconds), max_step (the fixed step of the epoch, NaN for
         adaptive solvers), seconds.
     solver_ : solver object
         The solver built at fit (a clone of ``solver``, or the one its name
@@ -523,32 +528,38 @@ class DASHRegulatoryEstimator(BaseEstimator):
         train_set, validation_set = transitions(~validation), transitions(validation)
         field = PhoenixField(n_genes, self.hidden_units, generator=generator, dtype=self._torch_dtype)
         field.to(self.device)
-        pruner = None
+        solver = make_solver(self.solver)
+        callbacks = []
         if self.sparsity == "auto" or self.sparsity > 0:
-            pruner = DashPruner(field, schedule, prior_weight, knowledge, target=target, generator=generator)
-        settings = TrainingSettings(
-            max_epochs=self.max_epochs, learning_rate=self.learning_rate, batch_size=self.batch_size,
-            early_stopping=self.early_stopping, n_iter_no_change=self.n_iter_no_change,
-            prior_loss_weight=prior_loss_weight, solver=make_solver(self.solver),
-        )
-        # the signed prior is needed only by the prior regularisation
-        prior_tensor = to_torch(prior, device=self.device) if prior_loss_weight > 0 else None
+            callbacks.append(DashPruning(
+                DashPruner(field, schedule, prior_weight, knowledge, target=target, generator=generator)))
+        regularizer = None
+        if prior_loss_weight > 0:  # the signed prior is needed only by the prior regularisation
+            regularizer = PriorRegularizer(field, to_torch(prior, device=self.device), generator)
         # the observed states the model was trained from, where its sensitivities are read, in
         # transition order (not row order, so that the row order cannot change their sums)
         training_states = self._tensor(X[pd.unique(np.concatenate([starts[~validation], ends[~validation]]))])
         sensitivity_path = SensitivityPath(training_states)
+        checkpoint = BestCheckpoint()
+        callbacks += [sensitivity_path, PlateauSchedule(), checkpoint]
+        if self.early_stopping:
+            callbacks.append(EarlyStopping(self.n_iter_no_change))
         n_threads = self.n_threads if self.n_threads is not None else default_threads(n_genes, self.hidden_units)
         with torch_threads(n_threads), epoch_progress(self.verbose, self.max_epochs) as progress:
-            history, best_epoch = train(
-                field, train_set, validation_set, settings=settings, pruner=pruner,
-                generator=generator, prior=prior_tensor, progress=progress, before_pruning=sensitivity_path.record,
+            loop = TrainingLoop(
+                field, train_set, validation_set, solver=solver, generator=generator,
+                max_epochs=self.max_epochs, learning_rate=self.learning_rate, batch_size=self.batch_size,
+                regularizer=regularizer, prior_loss_weight=prior_loss_weight,
+                callbacks=self._training_callbacks(callbacks + ([progress] if progress is not None else [])),
             )
+            history = loop.run()
+        best_epoch = checkpoint.best_epoch
         # Fitted attributes are set only once training succeeded, so a failed refit
         # cannot leave a mix of the old model and the new data's settings.
         self.prior_weight_, self.time_scale_ = prior_weight, time_scale
         self.prior_loss_weight_ = prior_loss_weight
         self.history_, self.best_epoch_ = history, best_epoch
-        self.solver_, self.n_threads_ = settings.solver, n_threads
+        self.solver_, self.n_threads_ = solver, n_threads
         self.n_iter_ = len(history)
         self.module_ = field
         self._time_axis_in_fit = t is not None or trajectory is not None
@@ -559,6 +570,15 @@ class DASHRegulatoryEstimator(BaseEstimator):
             simulation_reference(X, t, trajectory)
         self._check_reliability(train_set, validation_set if len(validation_set) else train_set)
         return self
+
+    def _training_callbacks(self, callbacks):
+        """The callbacks of a fit, in the order they receive each event.
+
+        The one place a fit's training behaviour is assembled (see
+        :mod:`skdash._training` for the events); a subclass may return more
+        callbacks, e.g. to observe or perturb training in a test or a benchmark.
+        """
+        return callbacks
 
     def _check_reliability(self, train, held_out):
         """Set ``forecast_skill_`` and warn when the data do not support the network.
@@ -606,11 +626,10 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self.network_ = np.where(self.adjacency_, signed, 0.0)
         self.sparsity_ = self.module_.sparsity()
         history = pd.DataFrame(self.history_)
-        monitored = history["validation_loss"].fillna(history["train_loss"])
-        best_rows = monitored.groupby(history["sparsity"], sort=False).idxmin()
+        best_rows = history["monitored_loss"].groupby(history["sparsity"], sort=False).idxmin()
         self.pruning_path_ = pd.DataFrame({
             "sparsity": history.loc[best_rows, "sparsity"].to_numpy(),
-            "validation_loss": monitored[best_rows].to_numpy(),
+            "validation_loss": history.loc[best_rows, "monitored_loss"].to_numpy(),
             "epoch": history.loc[best_rows, "epoch"].to_numpy(),
         })
 

@@ -102,7 +102,8 @@ def mean_sensitivities(field, states, *, chunk_size=None):
 class SensitivityPath:
     """Records the field's sensitivities along the training states before each pruning event.
 
-    Pass :meth:`record` to ``train(..., before_pruning=...)``.  The records use
+    A callback of :class:`~skdash._training.TrainingLoop`: it records on each
+    ``on_before_pruning`` event (or call :meth:`record`).  The records use
     at most ``max_states`` evenly spaced rows of ``states`` (a deterministic
     subsample that bounds the cost of each record).
     """
@@ -114,6 +115,9 @@ class SensitivityPath:
         self.recorded_states = states
         self.epochs = []
         self.snapshots = []
+
+    def on_before_pruning(self, loop, epoch):
+        self.record(loop.field, epoch)
 
     def record(self, field, epoch):
         magnitude, _, _ = mean_sensitivities(field, self.recorded_states)

@@ -28,8 +28,9 @@ from .solvers import RK4, AdaptiveSolver, _Solver
 FORMAT = "skdash-model"
 #: 2: the pruning schedule is an object (parameter ``pruning``); 3: so is the solver
 #: (parameter ``solver`` and fitted ``solver_``), and the stiffness left the model's
-#: buffers.  Older files still load (see _pruning_from_flat_params and _upgrade_solver_settings).
-FORMAT_VERSION = 3
+#: buffers; 4: history records carry ``monitored_loss`` and ``pruning_seconds``.  Older files
+#: still load (see _pruning_from_flat_params, _upgrade_solver_settings and _upgrade_history).
+FORMAT_VERSION = 4
 #: Constructor parameters that hold a gene x gene matrix.
 _MATRIX_PARAMS = ("prior", "ppi")
 #: scikit-learn bookkeeping that is not part of the fitted model (metadata-routing
@@ -89,6 +90,20 @@ def _upgrade_solver_settings(metadata, tensors):
             solver.max_step_ = fitted_step["value"] if fitted_step is not None else float(max_step)
             solver.n_refinements_ = max(0, round(math.log2(max_step / solver.max_step_)))
         attributes["solver_"] = {"kind": "solver", "solver": _solver_spec(solver)}
+
+
+def _upgrade_history(metadata):
+    """Give the history records of a file from before format 4 the keys they lacked, in place:
+    ``monitored_loss`` (the validation loss, or the training loss where there was none, as the
+    training loop then monitored) and ``pruning_seconds`` (not measured then: NaN)."""
+    history = metadata["attributes"].get("history_")
+    if history is None:
+        return
+    for record in history["value"]:
+        validation = record["validation_loss"]
+        missing = validation is None or (isinstance(validation, float) and math.isnan(validation))
+        record.setdefault("monitored_loss", record["train_loss"] if missing else validation)
+        record.setdefault("pruning_seconds", math.nan)
 
 
 # --------------------------------------------------------------------- JSON values
@@ -351,13 +366,15 @@ def load_model(path, *, device=None):
 
     Notes
     -----
-    Files of formats 1 and 2 load too: format 1's ``pruning_start``,
+    Files of formats 1 to 3 load too: format 1's ``pruning_start``,
     ``initial_pruning``, ``pruning_interval`` and ``pruning_rate`` become
     ``pruning=PruningSchedule(start, initial, interval, rate)``; the
     ``solver``, ``max_step``, ``rtol`` and ``atol`` parameters of both become a
     solver object (or stay a method name where they were the defaults), and
     the stiffness the model kept as a buffer and ``max_step_`` become the
-    fitted state of ``solver_``.
+    fitted state of ``solver_``.  History records of files before format 4
+    gain ``monitored_loss`` (the loss training monitored) and
+    ``pruning_seconds`` (NaN: not measured then).
     """
     source = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
     payload = torch.load(source, map_location="cpu", weights_only=True)
@@ -377,6 +394,8 @@ def load_model(path, *, device=None):
         raise ValueError(f"{path!r} holds a {metadata['class']}, not a DASHRegulatoryEstimator.")
     if "max_step" in metadata["params"]:  # written before the solver objects
         _upgrade_solver_settings(metadata, tensors)
+    if metadata["format_version"] < 4:
+        _upgrade_history(metadata)
     params = {}
     for name, spec in metadata["params"].items():
         params[name] = _read_matrix(spec["matrix"], tensors) if "matrix" in spec else _param_value(spec)

@@ -1,9 +1,10 @@
 """Progress reports during fit: a tqdm bar over epochs (or over the members of
 an ensemble), or plain lines.
 
-The training loop calls a reporter with each history record; the estimator
-opens one with :func:`epoch_progress`, which is quiet (yields ``None``) when
-``verbose`` is 0 so that parallel searches print nothing.
+An :class:`EpochProgress` is a callback of the training loop (its
+``on_epoch_end`` receives each history record) and can be called with a record
+directly; the estimator opens one with :func:`epoch_progress`, which is quiet
+(yields ``None``) when ``verbose`` is 0 so that parallel searches print nothing.
 """
 
 import contextlib
@@ -101,8 +102,8 @@ class EpochProgress(_Reporter):
     >>> from skdash._progress import EpochProgress
     >>> out = io.StringIO()
     >>> with EpochProgress(2, file=out) as progress:
-    ...     progress({"epoch": 1, "train_loss": 0.5, "validation_loss": 0.25, "sparsity": 0.7,
-    ...               "learning_rate": 1e-3, "pruned": True, "seconds": 0.1})
+    ...     progress({"epoch": 1, "train_loss": 0.5, "validation_loss": 0.25, "monitored_loss": 0.25,
+    ...               "sparsity": 0.7, "learning_rate": 1e-3, "pruned": True, "seconds": 0.1})
     >>> print(out.getvalue().strip())
     epoch    1  train 5.000e-01  validation 2.500e-01  sparsity 0.700  lr 1.00e-03  (pruned)
     """
@@ -113,15 +114,16 @@ class EpochProgress(_Reporter):
         self.file = file
         self._bar = _open_bar(total, "DASH", "epoch", file, bar)
 
+    def on_epoch_end(self, loop, record):
+        self(record)
+
     def __call__(self, record):
         if self._bar is None:
             every = 1 if self.verbose >= 2 else max(1, self.total // 20)
             if record["epoch"] == 1 or record["epoch"] % every == 0:
                 print(format_record(record), file=self._stream, flush=True)
             return
-        validation = record["validation_loss"]
-        monitored = record["train_loss"] if validation is None or math.isnan(validation) else validation
-        self._bar.set_postfix({"loss": f"{monitored:.3e}", "sparsity": f"{record['sparsity']:.3f}"},
+        self._bar.set_postfix({"loss": f"{record['monitored_loss']:.3e}", "sparsity": f"{record['sparsity']:.3f}"},
                               refresh=False)
         self._bar.update(1)
         if self.verbose >= 2:
@@ -129,7 +131,7 @@ class EpochProgress(_Reporter):
 
 
 def epoch_progress(verbose, total, *, file=None):
-    """Context manager yielding a reporter for ``train(progress=...)``, or None when quiet.
+    """Context manager yielding an :class:`EpochProgress` for the training loop, or None when quiet.
 
     Examples
     --------

@@ -1,8 +1,33 @@
-"""The epoch loop: mini-batches of transitions, Adam, plateau schedule, DASH
-pruning between epochs, early stopping and best-checkpoint restore.
+"""The epoch loop and the small objects that act on its events.
 
-Nothing here knows about scikit-learn: it receives tensors and settings and
-returns the per-epoch history.
+:class:`TrainingLoop` trains a :class:`~skdash._phoenix.PhoenixField` on
+mini-batches of transitions with Adam and returns the per-epoch history; all
+else it does through callbacks, objects with any of these methods, called in
+the order of the ``callbacks`` list:
+
+``on_train_begin(loop)``
+    Once, after the optimizer exists.
+``on_epoch_begin(loop, epoch)``
+    Before the epoch's mini-batches; ``loop.record`` is the epoch's new
+    history record, to which callbacks may add.
+``on_before_pruning(loop, epoch)`` / ``on_after_pruning(loop, epoch)``
+    Around a pruning event (emitted by :class:`DashPruning`).
+``on_epoch_end(loop, record)``
+    With the finished history record; a callback stops training by setting
+    ``loop.stop``.
+``on_divergence(loop, epoch, message)``
+    When the epoch's loss is not finite; returns True if the callback took
+    charge (training then stops), otherwise the loop raises
+    :class:`FloatingPointError` with ``message``.
+``on_train_end(loop)``
+    Once, after the last epoch (also after a handled divergence).
+
+The estimator's callbacks: :class:`DashPruning` (the DASH schedule),
+:class:`PlateauSchedule` (the learning-rate schedule and its reset after each
+pruning event), :class:`BestCheckpoint` (keep and restore the best weights,
+take charge of a divergence after the first checkpoint),
+:class:`EarlyStopping`, the sensitivity record of ``_evidence`` and the
+progress reporter of ``_progress``.  Nothing here knows about scikit-learn.
 """
 
 import contextlib
@@ -15,6 +40,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ._data import _user_stacklevel
+
 #: Reference plateau schedule: multiply the learning rate by 0.9 after 3 epochs
 #: without an (absolute) improvement of 1e-6 in the monitored loss.
 PLATEAU = dict(mode="min", factor=0.9, patience=3, threshold=1e-6, threshold_mode="abs", min_lr=4e-5)
@@ -22,6 +49,8 @@ PLATEAU = dict(mode="min", factor=0.9, patience=3, threshold=1e-6, threshold_mod
 MULTIPLIER_LR_FACTOR = 5.0
 #: States used by the PHOENIX prior regularisation, drawn once per fit.
 N_PRIOR_STATES = 256
+#: Transitions integrated at once when the loss of a whole set is computed.
+EVALUATION_BATCH_SIZE = 4096
 
 
 @dataclass
@@ -39,36 +68,18 @@ class Transitions:
         return Transitions(self.x0[index], self.x1[index], self.dt[index])
 
 
-@dataclass
-class TrainingSettings:
-    max_epochs: int
-    learning_rate: float
-    batch_size: int
-    early_stopping: bool
-    n_iter_no_change: int
-    #: A solver of :mod:`skdash.solvers`, its fit-time state reset: integrates the
-    #: transitions and owns the step and its refinement.
-    solver: object
-    prior_loss_weight: float
-    evaluation_batch_size: int = 4096
-
-
-def _solve(field, transitions, settings):
-    return settings.solver.integrate_transitions(field, transitions.x0, transitions.dt)
-
-
 @torch.no_grad()
-def transition_loss(field, transitions, settings):
+def transition_loss(field, transitions, solver, batch_size=EVALUATION_BATCH_SIZE):
     """Mean squared error of the integrated end states, computed in chunks."""
     total, count = 0.0, 0
-    for start in range(0, len(transitions), settings.evaluation_batch_size):
-        chunk = transitions.subset(slice(start, start + settings.evaluation_batch_size))
-        total += float(((_solve(field, chunk, settings) - chunk.x1) ** 2).sum())
+    for start in range(0, len(transitions), batch_size):
+        chunk = transitions.subset(slice(start, start + batch_size))
+        total += float(((solver.integrate_transitions(field, chunk.x0, chunk.dt) - chunk.x1) ** 2).sum())
         count += chunk.x1.numel()
     return total / count
 
 
-class _PriorRegularizer:
+class PriorRegularizer:
     """PHOENIX prior loss: mean (J(x~) - x~ P)^2 on fixed random states x~."""
 
     def __init__(self, field, prior, generator):
@@ -90,131 +101,252 @@ def _make_optimizer(field, learning_rate):
     ])
 
 
-def _reset_learning_rate(optimizer, learning_rate):
-    optimizer.param_groups[0]["lr"] = learning_rate
-    optimizer.param_groups[1]["lr"] = MULTIPLIER_LR_FACTOR * learning_rate
-    return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **PLATEAU)
-
-
 def _all_finite(loss, field):
     # One reduction instead of a check per tensor: NaN and inf survive the sum.
     total = loss.detach() + sum(p.grad.sum() for p in field.parameters() if p.grad is not None)
     return bool(torch.isfinite(total))
 
 
-def _train_one_epoch(field, train_set, optimizer, settings, generator, regularizer):
-    """One pass over the shuffled training transitions; returns the mean data loss.
-
-    A batch whose solve or gradient is not finite (the fixed step was too long
-    for the current model: RK4 overshoots and the product branch's exp
-    overflows) is redone after the solver refined its step (``solver.refine``,
-    which raises FloatingPointError where it cannot); the optimizer never sees
-    the non-finite gradient.
-    """
-    n_train = len(train_set)
-    order = torch.randperm(n_train, generator=generator).to(train_set.x0.device)
-    data_weight = 1.0 - settings.prior_loss_weight
-    epoch_loss = 0.0
-    for start in range(0, n_train, settings.batch_size):
-        batch = train_set.subset(order[start:start + settings.batch_size])
-        while True:
-            optimizer.zero_grad(set_to_none=True)
-            data_loss = torch.mean((_solve(field, batch, settings) - batch.x1) ** 2)
-            loss = data_loss if regularizer is None else data_weight * data_loss + \
-                settings.prior_loss_weight * regularizer(field)
-            loss.backward()
-            if _all_finite(loss, field):
-                break
-            settings.solver.refine()
-        optimizer.step()
-        field.apply_masks()
-        epoch_loss += float(data_loss.detach()) * len(batch)
-    return epoch_loss / n_train
-
-
-def train(field, train_set, validation_set, *, settings, pruner, generator, prior=None, progress=None,
-          before_pruning=None):
-    """Train ``field`` in place; return (history, best_epoch).
+class TrainingLoop:
+    """Train a field in place on transitions; the callbacks do the rest.
 
     Parameters
     ----------
     field : PhoenixField
     train_set, validation_set : Transitions
-        ``validation_set`` may be empty, in which case the training loss is monitored.
-    pruner : DashPruner or None
-    prior : tensor or None
-        Signed prior (regulators x targets) for the prior regularisation.
-    progress : callable or None
-        Called with each history record.
-    before_pruning : callable or None
-        Called as ``before_pruning(field, epoch)`` just before each pruning event,
-        e.g. to record what the model knew before the event.
+        ``validation_set`` may be empty, in which case the training loss is the
+        monitored loss.
+    solver : a solver of :mod:`skdash.solvers`
+        Its fit-time state already reset (``start_fit``); it integrates the
+        transitions and refines its step after a non-finite batch.
+    generator : torch.Generator
+        Shuffles the mini-batches.
+    max_epochs, learning_rate, batch_size : int, float, int
+    regularizer : callable or None
+        ``regularizer(field)``, the prior loss, weighted by ``prior_loss_weight``
+        against ``1 - prior_loss_weight`` for the data loss.
+    prior_loss_weight : float, default=0.0
+    callbacks : list
+        Objects with any of the event methods listed in the module docstring.
+
+    Attributes
+    ----------
+    optimizer : torch.optim.Adam
+        Two parameter groups: the weights, and the gene multipliers at
+        ``MULTIPLIER_LR_FACTOR`` times the learning rate.
+    history : list of dict
+        One record per finished epoch: ``epoch``, ``train_loss``,
+        ``validation_loss`` (NaN without a validation set), ``monitored_loss``
+        (the validation loss, or the training loss without a validation set),
+        ``sparsity``, ``learning_rate`` (the rate the epoch trained with),
+        ``pruned``, ``pruning_seconds``, ``max_step`` and ``seconds``.
+    record : dict
+        The current epoch's record.
+    structure_final : bool
+        Whether the model's structure is the one training ends with (set by
+        :class:`DashPruning`; True without one): only then do checkpoints and
+        early stopping count an epoch.
+    stop : bool
+        Set by a callback to end training after the current epoch.
     """
-    optimizer = _make_optimizer(field, settings.learning_rate)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **PLATEAU)
-    regularizer = None
-    if settings.prior_loss_weight > 0:
-        regularizer = _PriorRegularizer(field, prior, generator)
 
-    history = []
-    best_loss, best_state, best_epoch, epochs_since_best = math.inf, None, 0, 0
-    for epoch in range(1, settings.max_epochs + 1):
+    def __init__(self, field, train_set, validation_set, *, solver, generator, max_epochs, learning_rate,
+                 batch_size, regularizer=None, prior_loss_weight=0.0, callbacks=()):
+        self.field = field
+        self.train_set, self.validation_set = train_set, validation_set
+        self.solver, self.generator = solver, generator
+        self.max_epochs, self.batch_size = max_epochs, batch_size
+        self.regularizer, self.prior_loss_weight = regularizer, prior_loss_weight
+        self.callbacks = list(callbacks)
+        self.optimizer = _make_optimizer(field, learning_rate)
+        self.history, self.record = [], None
+        self.structure_final, self.stop = True, False
+
+    def emit(self, event, *args):
+        """Call ``event`` on every callback that has it; return their answers."""
+        return [getattr(callback, event)(self, *args) for callback in self.callbacks if hasattr(callback, event)]
+
+    def run(self):
+        """Train until ``max_epochs`` or a callback stops; return the history."""
+        self.emit("on_train_begin")
+        for epoch in range(1, self.max_epochs + 1):
+            started = time.perf_counter()
+            self.record = {"epoch": epoch, "pruned": False, "pruning_seconds": 0.0}
+            self.emit("on_epoch_begin", epoch)
+            learning_rate = self.optimizer.param_groups[0]["lr"]
+            cause = ""
+            try:
+                train_loss = self._train_one_epoch()
+                monitored = (transition_loss(self.field, self.validation_set, self.solver)
+                             if len(self.validation_set) else train_loss)
+            except FloatingPointError as error:
+                train_loss = monitored = math.nan
+                cause = f" {error}"
+            if not (math.isfinite(monitored) and math.isfinite(train_loss)):
+                message = f"Training diverged at epoch {epoch} (loss is {monitored}).{cause}"
+                if not any(self.emit("on_divergence", epoch, message)):
+                    raise FloatingPointError(
+                        f"{message} No finite checkpoint was saved before. Scale the expression data "
+                        "(e.g. to [0, 1]), lower learning_rate, or change the solver.")
+                break
+            self.record.update({
+                "train_loss": train_loss,
+                "validation_loss": monitored if len(self.validation_set) else math.nan,
+                "monitored_loss": monitored,
+                "sparsity": self.field.sparsity(),
+                "learning_rate": learning_rate,
+                "max_step": self.solver.current_max_step(),
+                "seconds": time.perf_counter() - started,
+            })
+            self.history.append(self.record)
+            self.emit("on_epoch_end", self.record)
+            if self.stop:
+                break
+        self.emit("on_train_end")
+        return self.history
+
+    def _train_one_epoch(self):
+        """One pass over the shuffled training transitions; returns the mean data loss.
+
+        A batch whose solve or gradient is not finite (the fixed step was too
+        long for the current model: RK4 overshoots and the product branch's exp
+        overflows) is redone after the solver refined its step
+        (``solver.refine``, which raises FloatingPointError where it cannot);
+        the optimizer never sees the non-finite gradient.
+        """
+        field, train_set = self.field, self.train_set
+        n_train = len(train_set)
+        order = torch.randperm(n_train, generator=self.generator).to(train_set.x0.device)
+        epoch_loss = 0.0
+        for start in range(0, n_train, self.batch_size):
+            batch = train_set.subset(order[start:start + self.batch_size])
+            while True:
+                self.optimizer.zero_grad(set_to_none=True)
+                data_loss = torch.mean((self.solver.integrate_transitions(field, batch.x0, batch.dt) - batch.x1) ** 2)
+                loss = data_loss
+                if self.regularizer is not None:
+                    loss = (1.0 - self.prior_loss_weight) * data_loss + \
+                        self.prior_loss_weight * self.regularizer(field)
+                loss.backward()
+                if _all_finite(loss, field):
+                    break
+                self.solver.refine()
+            self.optimizer.step()
+            field.apply_masks()
+            epoch_loss += float(data_loss.detach()) * len(batch)
+        return epoch_loss / n_train
+
+
+class DashPruning:
+    """Run a :class:`~skdash._dash.DashPruner` at the start of each epoch of its schedule.
+
+    Emits ``on_before_pruning`` and ``on_after_pruning`` around each event,
+    records ``pruned`` and ``pruning_seconds`` in the epoch's record, and keeps
+    ``loop.structure_final`` up to date (the target sparsity reached).
+    """
+
+    def __init__(self, pruner):
+        self.pruner = pruner
+
+    def on_train_begin(self, loop):
+        loop.structure_final = self.pruner.target_reached(loop.field)
+
+    def on_epoch_begin(self, loop, epoch):
+        if not self.pruner.is_pruning_epoch(loop.field, epoch):
+            return
+        loop.emit("on_before_pruning", epoch)
         started = time.perf_counter()
-        if before_pruning is not None and pruner is not None and pruner.is_pruning_epoch(field, epoch):
-            before_pruning(field, epoch)
-        pruned = pruner is not None and pruner.step(field, epoch)
+        pruned = self.pruner.step(loop.field, epoch)
+        loop.record["pruning_seconds"] = time.perf_counter() - started
+        loop.record["pruned"] = pruned
+        loop.structure_final = self.pruner.target_reached(loop.field)
         if pruned:
-            scheduler = _reset_learning_rate(optimizer, settings.learning_rate)
+            loop.emit("on_after_pruning", epoch)
 
-        cause = ""
-        try:
-            train_loss = _train_one_epoch(field, train_set, optimizer, settings, generator, regularizer)
-            monitored = transition_loss(field, validation_set, settings) if len(validation_set) else train_loss
-        except FloatingPointError as error:
-            train_loss = monitored = math.nan
-            cause = f" {error}"
 
-        if not (math.isfinite(monitored) and math.isfinite(train_loss)):
-            if best_state is None:
-                raise FloatingPointError(
-                    f"Training diverged at epoch {epoch} (loss is {monitored}) before any finite "
-                    f"checkpoint was saved.{cause} Scale the expression data (e.g. to [0, 1]), lower "
-                    "learning_rate, or change the solver."
-                )
-            warnings.warn(
-                f"Training diverged at epoch {epoch} (loss is {monitored}); stopped and restored the "
-                f"best checkpoint from epoch {best_epoch}.{cause}", RuntimeWarning, stacklevel=3)
-            break
-        scheduler.step(monitored)
+class PlateauSchedule:
+    """Lower the learning rate when the monitored loss stops improving; reset it after pruning.
 
-        eligible = pruner is None or pruner.target_reached(field)
-        improved = eligible and monitored < best_loss
-        if improved:
-            best_loss, best_epoch, epochs_since_best = monitored, epoch, 0
-            best_state = copy.deepcopy(field.state_dict()), settings.solver.checkpoint()
-        elif eligible:
-            epochs_since_best += 1
+    ``torch.optim.lr_scheduler.ReduceLROnPlateau`` with ``PLATEAU``'s settings
+    (the reference ones), stepped with each epoch's monitored loss; a pruning
+    event restores every parameter group's initial rate and starts a fresh
+    plateau count, because the pruned model is a new optimisation problem.
+    """
 
-        record = {
-            "epoch": epoch,
-            "train_loss": train_loss,
-            "validation_loss": monitored if len(validation_set) else math.nan,
-            "sparsity": field.sparsity(),
-            "learning_rate": optimizer.param_groups[0]["lr"],
-            "pruned": pruned,
-            "max_step": settings.solver.current_max_step(),
-            "seconds": time.perf_counter() - started,
-        }
-        history.append(record)
-        if progress is not None:
-            progress(record)
-        if settings.early_stopping and eligible and epochs_since_best >= settings.n_iter_no_change:
-            break
+    def __init__(self, **settings):
+        self.settings = {**PLATEAU, **settings}
 
-    if best_state is not None:
-        field.load_state_dict(best_state[0])
-        settings.solver.restore(best_state[1])
-    return history, best_epoch
+    def _start(self, optimizer):
+        self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **self.settings)
+
+    def on_train_begin(self, loop):
+        self.initial_rates = [group["lr"] for group in loop.optimizer.param_groups]
+        self._start(loop.optimizer)
+
+    def on_after_pruning(self, loop, epoch):
+        for group, rate in zip(loop.optimizer.param_groups, self.initial_rates):
+            group["lr"] = rate
+        self._start(loop.optimizer)
+
+    def on_epoch_end(self, loop, record):
+        self.scheduler.step(record["monitored_loss"])
+
+
+class BestCheckpoint:
+    """Keep the weights of the epoch with the lowest monitored loss; restore them at the end.
+
+    Only epochs with the final structure count (``loop.structure_final``), so
+    the kept model has the target sparsity.  The solver's fit-time state that
+    belongs to the weights (``solver.checkpoint()``) is kept and restored with
+    them.  After a divergence the loop stops and the checkpoint is restored,
+    with a RuntimeWarning; before the first checkpoint a divergence is left to
+    the loop, which raises.
+
+    Attributes
+    ----------
+    best_epoch : int
+        The epoch of the kept weights (0 before the first checkpoint).
+    """
+
+    def __init__(self):
+        self.best_loss, self.best_epoch, self.state = math.inf, 0, None
+
+    def on_epoch_end(self, loop, record):
+        if loop.structure_final and record["monitored_loss"] < self.best_loss:
+            self.best_loss, self.best_epoch = record["monitored_loss"], record["epoch"]
+            self.state = copy.deepcopy(loop.field.state_dict()), loop.solver.checkpoint()
+
+    def on_divergence(self, loop, epoch, message):
+        if self.state is None:
+            return False
+        warnings.warn(f"{message} Stopped and restored the best checkpoint from epoch {self.best_epoch}.",
+                      RuntimeWarning, stacklevel=_user_stacklevel())
+        return True
+
+    def on_train_end(self, loop):
+        if self.state is not None:
+            loop.field.load_state_dict(self.state[0])
+            loop.solver.restore(self.state[1])
+
+
+class EarlyStopping:
+    """Stop after ``patience`` counted epochs without a lower monitored loss.
+
+    Counted epochs are those with the final structure (``loop.structure_final``).
+    """
+
+    def __init__(self, patience):
+        self.patience = patience
+        self.best_loss, self.epochs_since_best = math.inf, 0
+
+    def on_epoch_end(self, loop, record):
+        if not loop.structure_final:
+            return
+        if record["monitored_loss"] < self.best_loss:
+            self.best_loss, self.epochs_since_best = record["monitored_loss"], 0
+        else:
+            self.epochs_since_best += 1
+        loop.stop = loop.stop or self.epochs_since_best >= self.patience
 
 
 #: Below this many weights per layer (genes x hidden units) a second thread does

@@ -233,7 +233,7 @@ def plot_pruning_path(estimator, *, ax=None, show_epochs=True):
     ax = _axes(ax, (6, 4))
     history = pd.DataFrame(estimator.history_)
     has_validation = history["validation_loss"].notna().any()
-    monitored = history["validation_loss"].fillna(history["train_loss"])
+    monitored = history["monitored_loss"]
     path = estimator.pruning_path_.sort_values("sparsity")
     if show_epochs:
         ax.scatter(history["sparsity"], monitored, s=10, color="0.6", alpha=0.6, label="epochs", zorder=1)

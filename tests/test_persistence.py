@@ -3,6 +3,7 @@ of skdash.save_model / skdash.load_model (issue 5)."""
 
 import io
 import json
+import math
 import os
 import pathlib
 import pickle
@@ -237,6 +238,20 @@ def test_loads_a_format_1_file_with_flat_pruning_parameters():
         np.testing.assert_allclose(loaded.simulate(saved["X"][:2], [0.0, 1.0, 2.5]), saved["simulate"],
                                    rtol=1e-6, atol=1e-9)
     assert clone(loaded).get_params()["pruning__rate"] == 0.2
+
+
+def test_history_of_files_before_format_4_gains_the_monitored_loss():
+    metadata = json.loads(torch.load(DATA / "model_format1.pt", weights_only=True)["metadata"])
+    saved = metadata["attributes"]["history_"]["value"]
+    assert "monitored_loss" not in saved[0]
+    history = load_model(DATA / "model_format1.pt").history_
+    assert [record["monitored_loss"] for record in history] == [
+        record["train_loss"] if math.isnan(record["validation_loss"]) else record["validation_loss"]
+        for record in saved]
+    assert all(math.isnan(record["pruning_seconds"]) for record in history)
+    # and the pruning path read from it is the one the file holds
+    np.testing.assert_allclose(load_model(DATA / "model_format1.pt").pruning_path_["validation_loss"],
+                               pd.DataFrame(history).groupby("sparsity", sort=False)["monitored_loss"].min())
 
 
 def test_random_state_instance_and_device_override(toy, tmp_path):

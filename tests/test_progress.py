@@ -12,8 +12,9 @@ from .conftest import FAST
 
 
 def record(epoch, validation=0.25, pruned=False):
-    return {"epoch": epoch, "train_loss": 0.5, "validation_loss": validation, "sparsity": 0.7,
-            "learning_rate": 1e-3, "pruned": pruned, "seconds": 0.1}
+    monitored = 0.5 if validation is None or math.isnan(validation) else validation
+    return {"epoch": epoch, "train_loss": 0.5, "validation_loss": validation, "monitored_loss": monitored,
+            "sparsity": 0.7, "learning_rate": 1e-3, "pruned": pruned, "seconds": 0.1}
 
 
 def test_format_record():

@@ -208,3 +208,11 @@ def test_a_shorter_step_on_the_fitted_solver_applies_to_later_solves():
     assert 0 < np.abs(fine - coarse).max() < 1e-2  # the coarse step error, small but resolved
     est.solver_.set_params(max_step=10.0)  # never longer than the step training ended with
     np.testing.assert_array_equal(est.simulate(TOY.X[:2], [0.0, 3.0]), coarse)
+
+
+def test_adaptive_solver_failure_names_the_solver():
+    field = PhoenixField(3, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    x0 = torch.full((2, 3), math.nan, dtype=torch.float64)
+    message = r"adaptive solver 'dopri5' failed \((underflow in dt|non-finite values)"
+    with pytest.raises(FloatingPointError, match=message):
+        AdaptiveSolver("dopri5").integrate_transitions(field, x0, torch.ones(2, dtype=torch.float64))
