@@ -51,7 +51,16 @@ def _open_bar(total, desc, unit, file, bar):
 
 
 class _Reporter:
-    """What the progress reporters share: the stream, closing, the context manager."""
+    """What the progress reporters share: the bar or lines, closing, the context manager.
+
+    Subclasses name what the bar counts in ``_desc`` and ``_unit``.
+    """
+
+    def __init__(self, total, *, verbose=1, file=None, bar=None):
+        self.total = total
+        self.verbose = verbose
+        self.file = file
+        self._bar = _open_bar(total, self._desc, self._unit, file, bar)
 
     @property
     def _stream(self):
@@ -108,11 +117,7 @@ class EpochProgress(_Reporter):
     epoch    1  train 5.000e-01  validation 2.500e-01  sparsity 0.700  lr 1.00e-03  (pruned)
     """
 
-    def __init__(self, total, *, verbose=1, file=None, bar=None):
-        self.total = total
-        self.verbose = verbose
-        self.file = file
-        self._bar = _open_bar(total, "DASH", "epoch", file, bar)
+    _desc, _unit = "DASH", "epoch"
 
     def on_epoch_end(self, loop, record):
         self(record)
@@ -164,11 +169,7 @@ class MemberProgress(_Reporter):
     member    1/3 fitted in 1.2 s
     """
 
-    def __init__(self, total, *, verbose=1, file=None, bar=None):
-        self.total = total
-        self.verbose = verbose
-        self.file = file
-        self._bar = _open_bar(total, "members", "fit", file, bar)
+    _desc, _unit = "members", "fit"
 
     def __call__(self, index, seconds):
         line = f"member {index + 1:4d}/{self.total} fitted in {seconds:.1f} s"
