@@ -4,8 +4,8 @@ Usage:
     python benchmarks/evidence_study.py --output results/evidence --seeds 0 1 --methods dense-prior-reg
     python benchmarks/evidence_study.py --conditions exact corrupt20 --methods dash-0.95 --seeds 0
 
-Data: ``make_sim350(noise=0.05, prior_corruption=c, random_state=seed)``, 150
-training trajectories (noise sd 0.025).  Conditions: ``exact`` (the true network
+Data: ``make_sim350(noise=noise, prior_corruption=c, random_state=seed)``, 150
+training trajectories (``--noise``, default 0.05: noise sd 0.025).  Conditions: ``exact`` (the true network
 as prior), ``corrupt20``/``corrupt40`` (20%/40% of the prior's edges moved to random
 non-edges, signs kept), ``none`` (no prior given).
 
@@ -53,9 +53,9 @@ METHODS = {
 }
 
 
-def fit_one(condition, method, seed):
+def fit_one(condition, method, seed, noise=0.05):
     corruption = CONDITIONS[condition]
-    data = make_sim350(noise=0.05, prior_corruption=corruption or 0.0, n_test_trajectories=0,
+    data = make_sim350(noise=noise, prior_corruption=corruption or 0.0, n_test_trajectories=0,
                        random_state=seed, as_frame=False)
     params = dict(METHODS[method])
     if corruption is None:
@@ -71,7 +71,7 @@ def fit_one(condition, method, seed):
     product_scores = network_scores(data.network, weight_product, select_edges(weight_product))
     prior_scores = network_scores(data.network, np.abs(data.prior))
     return {
-        "condition": condition, "method": method, "seed": seed,
+        "condition": condition, "method": method, "seed": seed, "noise": noise,
         "aupr": scores["aupr"], "auroc": scores["auroc"], "precision": scores["precision"],
         "recall": scores["recall"], "f1": scores["f1"], "n_edges": scores["n_predicted_edges"],
         "n_path_pairs": int(est.path_adjacency_.sum()), "sparsity": est.sparsity_,
@@ -88,6 +88,7 @@ def main():
     parser.add_argument("--conditions", nargs="+", default=list(CONDITIONS), choices=list(CONDITIONS))
     parser.add_argument("--methods", nargs="+", default=["default"], choices=list(METHODS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--noise", type=float, default=0.05, help="make_sim350's noise level (default 0.05)")
     args = parser.parse_args()
     os.makedirs(args.output, exist_ok=True)
     path = os.path.join(args.output, "evidence.csv")
@@ -95,7 +96,7 @@ def main():
     for seed in args.seeds:
         for method in args.methods:
             for condition in args.conditions:
-                rows.append(fit_one(condition, method, seed))
+                rows.append(fit_one(condition, method, seed, args.noise))
                 print(pd.DataFrame(rows[-1:]).to_string(index=False, header=len(rows) == 1,
                                                         float_format="%.3f"), flush=True)
                 pd.DataFrame(rows).to_csv(path, index=False)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skdash import DASHRegulatoryEstimator, stack_trajectories
-from skdash._data import check_time_axis, transitions_from_time_axis
+
 from skdash.exceptions import DataScaleWarning
 
 from .conftest import FAST
@@ -138,22 +138,3 @@ def test_fit_predict_simulate_and_network_on_random_problems(problem):
     if params["sparsity"] != "auto":
         check_sparsity(est)
     check_network_forms(est, n_genes, names)
-
-
-@CHEAP_SETTINGS
-@given(st.lists(st.integers(1, 5), min_size=1, max_size=5), st.integers(0, 2**16))
-def test_transitions_join_consecutive_snapshots_whatever_the_row_order(lengths, seed):
-    rng = np.random.default_rng(seed)
-    times = [np.sort(rng.choice(50, size=n, replace=False)).astype(float) for n in lengths]
-    _, t, trajectory = stack_trajectories([np.zeros((n, 1)) for n in lengths], times)
-    order = rng.permutation(t.size)
-    t, trajectory = t[order], trajectory[order]
-    if all(n == 1 for n in lengths):
-        return
-    starts, ends, intervals = transitions_from_time_axis(*check_time_axis(t.size, t, trajectory))
-    assert starts.size == sum(n - 1 for n in lengths)
-    assert np.all(trajectory[starts] == trajectory[ends]) and np.all(intervals > 0)
-    np.testing.assert_array_equal(intervals, t[ends] - t[starts])
-    for start, end in zip(starts, ends):  # nothing observed in between
-        same = trajectory == trajectory[start]
-        assert not np.any(same & (t > t[start]) & (t < t[end]))

@@ -15,7 +15,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 from skdash import DASHRegulatoryEstimator
-from skdash._data import check_expression_scale
 from skdash.exceptions import DataScaleWarning
 
 from .conftest import FAST, make_toy_system
@@ -328,25 +327,3 @@ def test_scaled_expression_does_not_warn():
         warnings.simplefilter("error", DataScaleWarning)
         pipeline.fit(counts, dashregulatoryestimator__t=TOY.t, dashregulatoryestimator__trajectory=TOY.trajectory)
         pipeline.predict(counts)
-
-
-def test_scale_rule():
-    rng = np.random.default_rng(0)
-    unit = rng.uniform(0, 1, size=(200, 10))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DataScaleWarning)
-        assert not check_expression_scale(unit)
-        assert not check_expression_scale(unit + rng.normal(0, 0.1, unit.shape))  # 20% noise
-        assert not check_expression_scale(1.3 * unit - 0.15)  # test rows past a scaler's range
-        assert not check_expression_scale(with_entry(unit, (0, 0), 2.4))  # one stray value
-        assert not check_expression_scale(np.empty((0, 3)))
-    with pytest.warns(DataScaleWarning, match="from -2 to"):
-        assert check_expression_scale(with_entry(unit, (0, 0), -2.0))  # one value far off
-    with pytest.warns(DataScaleWarning, match=r"5\.0% of its values lie outside \[-0.5, 1.5\]"):
-        outside = unit.copy()
-        outside[:10] = 2.0  # 5% of the values just past the range
-        assert check_expression_scale(outside)
-
-
-def test_data_scale_warning_is_a_user_warning():
-    assert issubclass(DataScaleWarning, UserWarning)
