@@ -68,7 +68,7 @@ def fit_one(condition, method, seed, noise=0.05):
     scores = network_scores(data.network, est.edge_scores_, est.adjacency_)
     # the alternative read-out: |E|, the products of the weights (no data), sized by the same rule
     weight_product = np.abs(est.module_.effect_matrix()[0].double().numpy())
-    product_scores = network_scores(data.network, weight_product, select_edges(weight_product))
+    product_scores = network_scores(data.network, weight_product, select_edges(weight_product, weight_product))
     prior_scores = network_scores(data.network, np.abs(data.prior))
     return {
         "condition": condition, "method": method, "seed": seed, "noise": noise,

@@ -204,14 +204,17 @@ class DASHRegulatoryEstimator(BaseEstimator):
     edge_scores_ : ndarray of shape (n_genes, n_genes)
         Evidence for every regulator (row) -> target (column) pair, higher is
         more: the fitted model's mean sensitivity :math:`|\\partial f_j / \\partial
-        x_i|` along the observed training states; pairs the pruned model no longer
-        joins are ranked below, by the last pruning event they survived and their
-        sensitivity just before it (see the user guide, "Reading the network").
-        Use it to rank all pairs (AUPR, top-k lists).
+        x_i|` along the observed training states, divided by the square root of
+        the target's strongest one (so that slow and fast genes compare); pairs
+        the pruned model no longer joins are ranked below, by the last pruning
+        event they survived and their sensitivity just before it (see the user
+        guide, "Reading the network").  Use it to rank all pairs (AUPR, top-k
+        lists).
     adjacency_ : ndarray of bool of shape (n_genes, n_genes)
-        The reported network, its size chosen from the data: for each target, the
-        regulators (at most 6) before the sharpest drop in sensitivity; none for a
-        target the model holds constant.  Never self-loops.
+        The reported network: the top of ``edge_scores_``, as many pairs as the
+        data support (summed over the targets: the regulators, at most 6, before
+        each target's sharpest drop in sensitivity; none for a target the model
+        holds constant).  Never self-loops.
     network_ : ndarray of shape (n_genes, n_genes)
         Signed effect of each regulator on each target on the reported edges:
         the mean :math:`\\partial f_j / \\partial x_i` along the training states
@@ -622,7 +625,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self.path_adjacency_ = structure.cpu().numpy()
         magnitude, signed, drive = mean_sensitivities(self.module_, sensitivity_path.states)
         self.edge_scores_ = edge_evidence(magnitude, drive, sensitivity_path.snapshots)
-        self.adjacency_ = select_edges(magnitude)
+        self.adjacency_ = select_edges(magnitude, self.edge_scores_)
         self.network_ = np.where(self.adjacency_, signed, 0.0)
         self.sparsity_ = self.module_.sparsity()
         history = pd.DataFrame(self.history_)

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from skdash import DASHRegulatoryEstimator
-from skdash._evidence import edge_evidence, field_jacobians, mean_sensitivities, select_edges
+from skdash._evidence import (edge_evidence, field_jacobians, mean_sensitivities, network_size, select_edges,
+                              target_normalized)
 from skdash._phoenix import PhoenixField
 from skdash.datasets import make_regulatory_network
 from skdash.metrics import edge_aupr
@@ -60,23 +61,50 @@ def test_edge_evidence_orders_by_last_stage_then_sensitivity():
     assert edge_evidence(final, drive)[0, 1] > edge_evidence(final, drive)[2, 1]
 
 
-def test_select_edges_cuts_each_target_at_its_sharpest_drop():
+def test_network_size_counts_each_target_up_to_its_sharpest_drop():
     magnitude = np.array([
         [0.0, 5.0, 0.0, 1.0],
         [1.0, 0.0, 0.0, 1.1],
         [4.0, 0.1, 0.0, 9.0],
         [0.5, 0.0, 0.0, 0.0],
     ])
-    expected = np.array([
-        [0, 1, 0, 0],
-        [0, 0, 0, 0],
-        [1, 0, 0, 1],
-        [0, 0, 0, 0],
-    ], dtype=bool)
-    np.testing.assert_array_equal(select_edges(magnitude), expected)
-    # column 2: a target the model holds constant keeps no regulator; no self-loops ever
-    assert not select_edges(np.ones((4, 4))).diagonal().any()
-    assert select_edges(magnitude, max_regulators=1).sum(0).max() == 1
+    # target 0: 4 | 1, 0.5 -> 1; target 1: 5 | 0.1 -> 1; target 2: held constant -> 0; target 3: 9 | 1.1, 1 -> 1
+    assert network_size(magnitude) == 3
+    two_clear = np.zeros((4, 4))
+    two_clear[1:, 0] = [5.0, 5.0, 0.1]  # target 0: two regulators well above the third
+    assert network_size(two_clear) == 2 and network_size(two_clear, max_regulators=1) == 1
+    assert network_size(np.ones((1, 1))) == 0
+
+
+def test_select_edges_takes_the_top_of_the_ranking_without_self_loops():
+    magnitude = np.array([
+        [0.0, 5.0, 0.0, 1.0],
+        [1.0, 0.0, 0.0, 1.1],
+        [4.0, 0.1, 0.0, 9.0],
+        [0.5, 0.0, 0.0, 0.0],
+    ])
+    scores = np.array([
+        [9.0, 0.2, 0.0, 0.3],
+        [0.8, 9.0, 0.0, 0.1],
+        [0.7, 0.4, 9.0, 0.6],
+        [0.1, 0.0, 0.0, 9.0],
+    ])
+    expected = np.zeros((4, 4), dtype=bool)
+    expected[1, 0] = expected[2, 0] = expected[2, 3] = True  # the three best off-diagonal scores
+    np.testing.assert_array_equal(select_edges(magnitude, scores), expected)
+    # ties are broken by position, so equal scores still give exactly the network's size
+    tied = select_edges(magnitude, np.ones((4, 4)))
+    assert tied.sum() == 3 and not tied.diagonal().any()
+
+
+def test_target_normalized_divides_by_the_root_of_each_targets_strongest_regulator():
+    sensitivities = np.array([[7.0, 4.0, 0.0], [1.0, 7.0, 0.0], [2.0, 1.0, 7.0]])
+    normalized = target_normalized(sensitivities)
+    np.testing.assert_allclose(normalized[:, 0], sensitivities[:, 0] / np.sqrt(2.0))  # the diagonal is not a regulator
+    np.testing.assert_allclose(normalized[:, 1], sensitivities[:, 1] / 2.0)
+    np.testing.assert_array_equal(normalized[:, 2], sensitivities[:, 2])  # no regulator with an effect: unchanged
+    # a slow target's clear regulator now outranks a fast target's weak one
+    assert normalized[2, 0] > normalized[2, 1] and sensitivities[2, 0] > sensitivities[2, 1]
 
 
 @pytest.fixture(scope="module")

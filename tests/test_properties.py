@@ -97,7 +97,7 @@ def check_network_forms(est, n_genes, names):
     assert set(zip(rows, cols)) == set(zip(*np.nonzero(adjacency)))
     assert len(with_loops) == adjacency.sum()
     np.testing.assert_array_equal(with_loops.weight.to_numpy(), network[rows, cols])
-    assert np.all(np.diff(with_loops.weight.abs().to_numpy()) <= 0)
+    assert np.all(np.diff(with_loops.score.to_numpy()) <= 0)  # most evidence first
 
     edges = est.get_network()
     expected = with_loops[with_loops.regulator != with_loops.target].reset_index(drop=True)
