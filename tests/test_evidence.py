@@ -61,13 +61,17 @@ def test_edge_evidence_orders_by_last_stage_then_sensitivity():
     assert edge_evidence(final, drive)[0, 1] > edge_evidence(final, drive)[2, 1]
 
 
+#: Sensitivities of four genes (regulators x targets); target 2 is held constant.
+SENSITIVITIES = np.array([
+    [0.0, 5.0, 0.0, 1.0],
+    [1.0, 0.0, 0.0, 1.1],
+    [4.0, 0.1, 0.0, 9.0],
+    [0.5, 0.0, 0.0, 0.0],
+])
+
+
 def test_network_size_counts_each_target_up_to_its_sharpest_drop():
-    magnitude = np.array([
-        [0.0, 5.0, 0.0, 1.0],
-        [1.0, 0.0, 0.0, 1.1],
-        [4.0, 0.1, 0.0, 9.0],
-        [0.5, 0.0, 0.0, 0.0],
-    ])
+    magnitude = SENSITIVITIES
     # target 0: 4 | 1, 0.5 -> 1; target 1: 5 | 0.1 -> 1; target 2: held constant -> 0; target 3: 9 | 1.1, 1 -> 1
     assert network_size(magnitude) == 3
     two_clear = np.zeros((4, 4))
@@ -77,12 +81,7 @@ def test_network_size_counts_each_target_up_to_its_sharpest_drop():
 
 
 def test_select_edges_takes_the_top_of_the_ranking_without_self_loops():
-    magnitude = np.array([
-        [0.0, 5.0, 0.0, 1.0],
-        [1.0, 0.0, 0.0, 1.1],
-        [4.0, 0.1, 0.0, 9.0],
-        [0.5, 0.0, 0.0, 0.0],
-    ])
+    magnitude = SENSITIVITIES
     scores = np.array([
         [9.0, 0.2, 0.0, 0.3],
         [0.8, 9.0, 0.0, 0.1],
