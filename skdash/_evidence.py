@@ -186,8 +186,9 @@ def edge_evidence(magnitude, drive, snapshots=()):
         at that event), then the fitted model's sensitivity.  A pair sits in the
         last tier in which its sensitivity is nonzero, ordered inside it by
         ``s / (1 + s)`` with ``s`` its :func:`target_normalized` sensitivity
-        relative to the median nonzero one of the tier.  So every pair the fitted model uses outranks
-        every pruned pair, and a pair pruned late outranks one pruned early.
+        relative to the median nonzero one of the tier.  So every pair the
+        fitted model uses outranks every pruned pair, and a pair pruned late
+        outranks one pruned early.
     """
     return _stage_scores([target_normalized(stage) for stage in (drive, *snapshots, magnitude)])
 
@@ -241,8 +242,15 @@ def select_edges(magnitude, scores, *, max_regulators=MAX_REGULATORS):
     n_edges = network_size(magnitude, max_regulators=max_regulators)
     ranked = np.array(scores, dtype=np.float64)
     np.fill_diagonal(ranked, -np.inf)
-    adjacency = np.zeros(ranked.size, dtype=bool)
-    adjacency[np.argsort(-ranked.ravel(), kind="stable")[:n_edges]] = True
+    flat = ranked.ravel()
+    adjacency = np.zeros(flat.size, dtype=bool)
+    if n_edges > 0:
+        # a partition, not a sort of all n^2 pairs: everything above the n-th best
+        # score, then the first pairs (by position) of those that tie with it
+        cutoff = np.partition(flat, flat.size - n_edges)[flat.size - n_edges]
+        above = flat > cutoff
+        adjacency[above] = True
+        adjacency[np.flatnonzero(flat == cutoff)[:n_edges - int(above.sum())]] = True
     return adjacency.reshape(ranked.shape)
 
 

@@ -41,8 +41,8 @@ def make_transitions(n=24, n_genes=4, seed=0):
     return Transitions(x0, x1, torch.ones(n, dtype=torch.float64))
 
 
-def make_loop(callbacks=(), *, seed=0, validation=True, max_epochs=6, **params):
-    field = make_field(seed=seed)
+def make_loop(callbacks=(), *, field=None, seed=0, validation=True, max_epochs=6, **params):
+    field = make_field(seed=seed) if field is None else field
     data = make_transitions(seed=seed)
     validation_set = data.subset(slice(18, 24)) if validation else data.subset(slice(0, 0))
     return TrainingLoop(field, data.subset(slice(0, 18)), validation_set, solver=RK4().start_fit(),
@@ -196,8 +196,7 @@ def test_dash_pruning_prunes_on_the_schedule_and_announces_each_event():
     recorder = Recorder()
     field = make_field()
     pruning = DashPruning(make_pruner(field, PruningSchedule(start=2, initial=0.5, interval=2, rate=0.2)))
-    loop = make_loop([pruning, recorder], max_epochs=5)
-    loop.field = field
+    loop = make_loop([pruning, recorder], field=field, max_epochs=5)
     history = loop.run()
     assert [record["pruned"] for record in history] == [False, True, False, True, False]
     assert all(record["pruning_seconds"] > 0 for record in history if record["pruned"])
@@ -220,8 +219,7 @@ def test_dash_pruning_says_when_the_final_structure_is_reached():
             masks = [loop.field.mask(name) for name in PRUNABLE]
             seen.append((loop.structure_final, [1 - float(mask.sum()) / mask.numel() for mask in masks]))
 
-    loop = make_loop([pruning, Watch()], max_epochs=4)
-    loop.field = field
+    loop = make_loop([pruning, Watch()], field=field, max_epochs=4)
     loop.run()
     assert [final for final, _ in seen] == [False, True, True, True]
     # 3 x 4 matrices: 4 of 12 weights kept (round(0.3 * 12)), from the second event on
@@ -314,8 +312,7 @@ def test_sensitivity_path_records_before_each_pruning_event():
     field = make_field()
     path = SensitivityPath(make_transitions().x0)
     pruning = DashPruning(make_pruner(field, PruningSchedule(start=2, initial=0.5, interval=2, rate=0.2)))
-    loop = make_loop([pruning, path], max_epochs=5)
-    loop.field = field
+    loop = make_loop([pruning, path], field=field, max_epochs=5)
     loop.run()
     assert path.epochs == [2, 4] and len(path.snapshots) == 2
 
