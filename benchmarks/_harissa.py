@@ -81,6 +81,45 @@ def draw_network(n_genes, rng, *, input_fraction=0.2, regulator_fraction=0.25, a
     return inter, basal, inputs
 
 
+def network_model(n_genes, rng):
+    """The harissa model of a random network drawn from ``rng``: the kinetics and the network.
+
+    Returns the ``NetworkModel``, the input genes (bool, shape (n_genes,)) and the
+    mRNA level per unit of protein at steady state (shape (n_genes + 1,), for
+    starting a trajectory with matching mRNA).
+    """
+    from harissa import NetworkModel
+
+    inter, basal, inputs = draw_network(n_genes, rng)
+    model = NetworkModel(n_genes)
+    model.inter, model.basal = inter, basal
+    protein_decay = rng.uniform(0.15, 0.4, n_genes)
+    model.d[1, 1:] = protein_decay
+    model.d[0, 1:] = 5.0 * protein_decay   # mRNA faster than protein, as in cells
+    model.a[0, 1:] = 0.1                   # small leak, so that no gene is silent forever
+    mrna_per_protein = model.a[1] / (model.d[0] * model.a[2])   # steady-state M for P = 1
+    return model, inputs, mrna_per_protein
+
+
+def _check_times(times):
+    times = np.asarray(times, dtype=float)
+    if (times.ndim != 1 or times.size < 2 or not np.all(np.isfinite(times)) or np.any(np.diff(times) <= 0)
+            or times[0] < 0):
+        raise ValueError(f"times must be >= 2 finite, strictly increasing values >= 0; got {times.tolist()}.")
+    return times
+
+
+def _run(model, mrna_per_protein, initial_protein, times, seeds, use_numba):
+    """Protein levels (n_states, n_times, n_genes) of one run per initial state, each seeded by its seed."""
+    samples = np.empty((len(initial_protein), times.size, model.basal.size - 1))
+    for i, (protein, seed) in enumerate(zip(initial_protein, seeds)):
+        p0 = np.r_[0.0, protein]
+        _seed_harissa(int(seed), use_numba)
+        sim = model.simulate(times - times[0], M0=p0 * mrna_per_protein, P0=p0, use_numba=use_numba)
+        samples[i] = sim.p   # harissa drops the stimulus from its output
+    return samples
+
+
 def simulate_harissa(n_genes, *, n_trajectories, times, random_state, use_numba=True):
     """Clean time courses of a random network: the part of a data set that noise and prior do not change.
 
@@ -104,43 +143,93 @@ def simulate_harissa(n_genes, *, n_trajectories, times, random_state, use_numba=
     -------
     Bunch with X_clean (n_trajectories * n_times, n_genes) on [0, 1], t,
     trajectory, network (signed, rows = regulators, columns = targets),
-    gene_names and input_genes.
+    gene_names, input_genes, and scale (per gene: the protein level that
+    became 1) and random_state, which :func:`knockout_shifts` needs to rebuild
+    the same network.
     """
-    from harissa import NetworkModel
-
     n_genes = _check_positive_int("n_genes", n_genes, 2)
     n_trajectories = _check_positive_int("n_trajectories", n_trajectories)
-    times = np.asarray(times, dtype=float)
-    if (times.ndim != 1 or times.size < 2 or not np.all(np.isfinite(times)) or np.any(np.diff(times) <= 0)
-            or times[0] < 0):
-        raise ValueError(f"times must be >= 2 finite, strictly increasing values >= 0; got {times.tolist()}.")
+    times = _check_times(times)
     rng = np.random.default_rng(random_state)
-    inter, basal, inputs = draw_network(n_genes, rng)
-
-    model = NetworkModel(n_genes)
-    model.inter, model.basal = inter, basal
-    protein_decay = rng.uniform(0.15, 0.4, n_genes)
-    model.d[1, 1:] = protein_decay
-    model.d[0, 1:] = 5.0 * protein_decay   # mRNA faster than protein, as in cells
-    model.a[0, 1:] = 0.1                   # small leak, so that no gene is silent forever
-    mrna_per_protein = model.a[1] / (model.d[0] * model.a[2])   # steady-state M for P = 1
-
-    samples = np.empty((n_trajectories, times.size, n_genes))
+    model, inputs, mrna_per_protein = network_model(n_genes, rng)
     seeds = rng.integers(0, 2**31 - 1, n_trajectories)
-    for i in range(n_trajectories):
-        p0 = np.r_[0.0, rng.uniform(0.0, 1.0, n_genes)]
-        _seed_harissa(int(seeds[i]), use_numba)
-        sim = model.simulate(times - times[0], M0=p0 * mrna_per_protein, P0=p0, use_numba=use_numba)
-        samples[i] = sim.p   # harissa drops the stimulus from its output
+    # drawn one trajectory at a time, interleaved with nothing else, so the stream matches earlier data sets
+    initial = np.array([rng.uniform(0.0, 1.0, n_genes) for _ in range(n_trajectories)])
+    samples = _run(model, mrna_per_protein, initial, times, seeds, use_numba)
     scale = samples.max(axis=(0, 1))
     if np.any(scale <= 0):
         raise RuntimeError("A simulated gene never expressed any protein; cannot scale it to [0, 1].")
     X_clean = (samples / scale).reshape(-1, n_genes)
-    network = inter[1:, 1:].copy()
+    network = model.inter[1:, 1:].copy()
     return Bunch(
         X_clean=X_clean, t=np.tile(times, n_trajectories), trajectory=np.repeat(np.arange(n_trajectories), times.size),
         network=np.sign(network), gene_names=[f"G{j:04d}" for j in range(n_genes)], input_genes=inputs,
+        scale=scale, random_state=random_state,
     )
+
+
+def knockout_model(model, genes):
+    """A copy of the harissa ``model`` in which ``genes`` (0-based observed genes) never burst.
+
+    Their promoters never switch on (no leak, and a basal level of -inf makes
+    the regulated rate 0 whatever the regulators do), so with no mRNA and no
+    protein at the start they stay at 0: a knockout of the gene's product.
+    """
+    from harissa import NetworkModel
+
+    columns = np.asarray(genes, dtype=int) + 1   # harissa's gene 0 is the stimulus
+    knocked = NetworkModel(model.basal.size - 1)
+    knocked.a, knocked.d = model.a.copy(), model.d.copy()
+    knocked.inter, knocked.basal = model.inter.copy(), model.basal.copy()
+    knocked.a[0, columns] = 0.0
+    knocked.basal[columns] = -np.inf
+    return knocked
+
+
+def knockout_shifts(clean, genes, *, n_states, horizon, random_state, use_numba=True):
+    """True mean shifts of every gene at ``horizon`` when each of ``genes`` is knocked out.
+
+    The network of ``clean`` (from :func:`simulate_harissa`) is rebuilt from its
+    ``random_state``; ``n_states`` initial states are drawn as the training
+    trajectories' were (protein uniform on [0, 1]), and each is run once
+    unperturbed and once per knockout with the same seed, so that the bursts
+    agree until the knockout changes them.  The process is stochastic: the mean
+    over the states estimates the expected shift, with a standard error of
+    about the run-to-run spread over sqrt(n_states).
+
+    Returns
+    -------
+    states : ndarray of shape (n_states, n_genes)
+        The initial states in the units of ``clean.X_clean``.
+    shifts : ndarray of shape (len(genes), n_genes)
+        Mean over the states of (knockout - unperturbed) at ``horizon``, in the same units.
+    standard_errors : ndarray of shape (len(genes), n_genes)
+        The standard error of each mean: a benchmark should score only shifts
+        well above it.
+    """
+    n_states = _check_positive_int("n_states", n_states)
+    if not np.isfinite(horizon) or horizon <= 0:
+        raise ValueError(f"horizon must be a finite number > 0; got {horizon!r}.")
+    n_genes = len(clean.gene_names)
+    genes = np.asarray(genes, dtype=int)
+    if genes.ndim != 1 or np.any((genes < 0) | (genes >= n_genes)):
+        raise ValueError(f"genes must be indices in [0, {n_genes}); got {genes.tolist()}.")
+    model, _, mrna_per_protein = network_model(n_genes, np.random.default_rng(int(clean.random_state)))
+    rng = np.random.default_rng(random_state)
+    initial = rng.uniform(0.0, 1.0, (n_states, n_genes))
+    seeds = rng.integers(0, 2**31 - 1, n_states)
+    times = np.array([0.0, float(horizon)])
+    reference = _run(model, mrna_per_protein, initial, times, seeds, use_numba)[:, -1]
+    shifts, standard_errors = np.empty((2, genes.size, n_genes))
+    for row, gene in enumerate(genes):
+        start = initial.copy()
+        start[:, gene] = 0.0
+        knocked = _run(knockout_model(model, [gene]), mrna_per_protein, start, times, seeds, use_numba)[:, -1]
+        difference = knocked - reference
+        shifts[row] = difference.mean(axis=0)
+        standard_errors[row] = difference.std(axis=0, ddof=1) / np.sqrt(n_states) if n_states > 1 else np.inf
+    scale = np.asarray(clean.scale, dtype=float)
+    return initial / scale, shifts / scale, standard_errors / scale
 
 
 def make_harissa_dataset(clean, *, noise, prior_corruption, random_state):

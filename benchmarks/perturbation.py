@@ -1,20 +1,33 @@
-"""Knockout predictions of DASH on SIM350 against the true simulator and a linear baseline.
+"""Knockout predictions of DASH against a simulator's true knockouts and a linear baseline.
 
-Usage: python benchmarks/perturbation.py --output DIR [--quick] [--random-state 0]
+Usage: python benchmarks/perturbation.py --output DIR [--simulator sim350|harissa] [--quick]
+       [--random-state 0]
 
-Fits DASH on SIM350 (5% noise) with the exact prior, a 40%-corrupted prior and
-no prior; knocks out input genes and non-input regulators (held at 0) from the
-first states of noise-free test trajectories; and compares the predicted mean
-shift of every other gene at the horizon (9 time units, the span of the data)
-with the true shift, from the SIM350 equations with the same clamp and the same
+Fits DASH (5% noise) with the exact prior, a 40%-corrupted prior and no prior;
+knocks out input genes and non-input regulators (held at 0); and compares the
+predicted mean shift of every other gene at the horizon (the span of the data)
+with the true shift from the simulator, with the same knockout and the same
 initial states.  The baseline is a linear VAR-style model fitted on the same
 data: ridge regression of (x(t_{i+1}) - x(t_i)) / dt on x(t_i), iterated in
 steps of the median interval with the knocked-out gene held at 0.
 
+Simulators:
+
+    sim350   the SIM350 equations (deterministic): initial states are the first
+             states of noise-free test trajectories, the horizon 9 time units.
+    harissa  the independent bursty simulator of benchmarks/_harissa.py (PyPI
+             ``harissa``, the ``benchmarks`` extra), 100 genes (30 with --quick),
+             sampled at t = 0, 2, 4, 7, 10.  A knockout stops every burst of the
+             gene (see ``_harissa.knockout_model``).  The process is stochastic, so
+             the true shift is the mean over 500 initial states (200 with --quick),
+             each run with and without the knockout; its standard error is
+             estimated from the same runs.
+
 Scores, per prior, method and group of knocked-out genes: Spearman correlation
 of predicted and true shifts over the (gene, target) pairs with true
-|shift| > 0.01 (target != gene), and the sign accuracy on the largest true
-shifts.  Writes perturbation.csv, perturbation.md and perturbation.png.
+|shift| > 0.01 and, for harissa, also > 3 standard errors (target != gene), and
+the sign accuracy on the largest true shifts.  Writes perturbation.csv,
+perturbation.md and perturbation.png.
 """
 
 import argparse
@@ -31,12 +44,18 @@ from skdash.datasets import corrupt_prior, make_sim350, simulate_sim350
 
 #: True shifts smaller than this are not scored (the simulator's "no effect").
 MIN_TRUE_SHIFT = 0.01
+#: A stochastic simulator's estimated shift is scored only above this many standard errors.
+MIN_STANDARD_ERRORS = 3.0
+#: harissa's sampling times (those of benchmarks/network.py).
+HARISSA_TIMES = (0.0, 2.0, 4.0, 7.0, 10.0)
 #: Sign accuracy is measured on this many largest true shifts per group.
 N_LARGEST = 50
 
 CONFIGS = {
-    "quick": dict(n_trajectories=60, n_states=10, n_genes_per_group=6, max_epochs=80),
-    "full": dict(n_trajectories=150, n_states=30, n_genes_per_group=15, max_epochs=200),
+    ("sim350", "quick"): dict(n_trajectories=60, n_states=10, n_genes_per_group=6, max_epochs=80),
+    ("sim350", "full"): dict(n_trajectories=150, n_states=30, n_genes_per_group=15, max_epochs=200),
+    ("harissa", "quick"): dict(n_genes=30, n_trajectories=60, n_states=200, n_genes_per_group=6, max_epochs=80),
+    ("harissa", "full"): dict(n_genes=100, n_trajectories=150, n_states=500, n_genes_per_group=15, max_epochs=200),
 }
 
 
@@ -80,9 +99,9 @@ def true_knockout_shifts(states, genes, horizon):
                      for g in genes])
 
 
-def scores(predicted, true, genes):
-    """Spearman over pairs with |true| > MIN_TRUE_SHIFT (off the knocked-out gene) and sign accuracy."""
-    keep = np.abs(true) > MIN_TRUE_SHIFT
+def scores(predicted, true, genes, minimum=MIN_TRUE_SHIFT):
+    """Spearman over pairs with |true| > ``minimum`` (off the knocked-out gene) and sign accuracy."""
+    keep = np.abs(true) > minimum
     keep[np.arange(len(genes)), genes] = False
     p, q = predicted[keep], true[keep]
     largest = np.argsort(-np.abs(q))[:N_LARGEST]
@@ -94,30 +113,61 @@ def scores(predicted, true, genes):
 
 
 def choose_genes(data, count, rng):
-    out_degree = data.network.sum(axis=1)
+    out_degree = (np.asarray(data.network) != 0).sum(axis=1)
     inputs = np.flatnonzero(data.input_genes & (out_degree > 0))
     regulators = np.flatnonzero(~data.input_genes & (out_degree > 0))
     return {"input": np.sort(rng.choice(inputs, size=min(count, inputs.size), replace=False)),
             "non-input": np.sort(rng.choice(regulators, size=min(count, regulators.size), replace=False))}
 
 
+def sim350_problem(config, random_state):
+    """SIM350 data, initial states, horizon, knocked-out genes, true shifts and the scoring threshold."""
+    data = make_sim350(noise=0.05, n_trajectories=config["n_trajectories"],
+                       n_test_trajectories=config["n_states"], random_state=random_state, as_frame=False)
+    states = data.X_test[data.t_test == data.t_test.min()]
+    horizon = float(data.t.max() - data.t.min())
+    groups = choose_genes(data, config["n_genes_per_group"], np.random.default_rng(random_state))
+    truth = {group: true_knockout_shifts(states, genes, horizon) for group, genes in groups.items()}
+    minimum = {group: MIN_TRUE_SHIFT for group in groups}
+    return data, states, horizon, groups, truth, minimum
+
+
+def harissa_problem(config, random_state):
+    """The same for harissa; noise-free test trajectories follow the training ones in one simulation."""
+    from _harissa import knockout_shifts, make_harissa_dataset, simulate_harissa
+
+    n_test = 20
+    clean = simulate_harissa(config["n_genes"], n_trajectories=config["n_trajectories"] + n_test,
+                             times=HARISSA_TIMES, random_state=random_state)
+    data = make_harissa_dataset(clean, noise=0.05, prior_corruption=0.0, random_state=random_state)
+    train = data.trajectory < config["n_trajectories"]
+    data.X_test, data.t_test, data.trajectory_test = clean.X_clean[~train], data.t[~train], data.trajectory[~train]
+    data.X, data.t, data.trajectory = data.X[train], data.t[train], data.trajectory[train]
+    horizon = HARISSA_TIMES[-1] - HARISSA_TIMES[0]
+    groups = choose_genes(data, config["n_genes_per_group"], np.random.default_rng(random_state))
+    truth, minimum = {}, {}
+    for group, genes in groups.items():
+        states, truth[group], standard_errors = knockout_shifts(
+            clean, genes, n_states=config["n_states"], horizon=horizon, random_state=random_state + 1)
+        minimum[group] = np.maximum(MIN_TRUE_SHIFT, MIN_STANDARD_ERRORS * standard_errors)
+    return data, states, horizon, groups, truth, minimum
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, required=True, help="folder for the CSV, Markdown and PNG")
+    parser.add_argument("--simulator", choices=["sim350", "harissa"], default="sim350",
+                        help="where the data and the true knockouts come from")
     parser.add_argument("--quick", action="store_true", help="fewer trajectories, epochs and knockouts")
     parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args(argv)
-    config = CONFIGS["quick" if args.quick else "full"]
+    config = CONFIGS[args.simulator, "quick" if args.quick else "full"]
     args.output.mkdir(parents=True, exist_ok=True)
 
-    data = make_sim350(noise=0.05, n_trajectories=config["n_trajectories"],
-                       n_test_trajectories=config["n_states"], random_state=args.random_state, as_frame=False)
-    states = data.X_test[data.t_test == data.t_test.min()]
-    horizon = float(data.t.max() - data.t.min())
-    groups = choose_genes(data, config["n_genes_per_group"], np.random.default_rng(args.random_state))
     started = time.perf_counter()
-    truth = {group: true_knockout_shifts(states, genes, horizon) for group, genes in groups.items()}
-    print(f"true knockouts: {time.perf_counter() - started:.1f} s", flush=True)
+    problem = sim350_problem if args.simulator == "sim350" else harissa_problem
+    data, states, horizon, groups, truth, minimum = problem(config, args.random_state)
+    print(f"data and true knockouts: {time.perf_counter() - started:.1f} s", flush=True)
 
     linear, step = fit_linear_rates(data)
     priors = {"exact": data.prior, "corrupted-40%": corrupt_prior(data.prior, 0.4, random_state=args.random_state),
@@ -126,7 +176,8 @@ def main(argv=None):
     for group, genes in groups.items():
         predicted = linear_knockout_shifts(linear, step, states, genes, horizon)
         predictions[("linear", group)] = predicted
-        rows.append({"prior": "(any)", "method": "linear", "group": group, **scores(predicted, truth[group], genes)})
+        rows.append({"prior": "(any)", "method": "linear", "group": group,
+                     **scores(predicted, truth[group], genes, minimum[group])})
     for prior_name, prior in priors.items():
         est = DASHRegulatoryEstimator(prior, max_epochs=config["max_epochs"], n_threads=1,
                                       random_state=args.random_state)
@@ -139,19 +190,23 @@ def main(argv=None):
             predicted = est.perturbation_effects(states, genes=list(genes), horizon=horizon).to_numpy()
             predictions[(prior_name, group)] = predicted
             rows.append({"prior": prior_name, "method": "dash", "group": group,
-                         **scores(predicted, truth[group], genes), "test_r2": test_r2,
+                         **scores(predicted, truth[group], genes, minimum[group]), "test_r2": test_r2,
                          "sparsity": est.sparsity_, "epochs": est.n_iter_, "fit_seconds": fit_seconds,
                          "perturb_seconds": time.perf_counter() - started})
         print(pd.DataFrame(rows[-2:]).to_string(index=False, float_format="%.3f"), flush=True)
 
     table = pd.DataFrame(rows)
     table.to_csv(args.output / "perturbation.csv", index=False)
-    header = (f"SIM350, noise 5%, {config['n_trajectories']} training trajectories, {len(states)} initial "
+    system = ("SIM350" if args.simulator == "sim350"
+              else f"harissa, {config['n_genes']} genes (true shifts: means over the initial states)")
+    threshold = (f"> {MIN_TRUE_SHIFT}" if args.simulator == "sim350"
+                 else f"> {MIN_TRUE_SHIFT} and > {MIN_STANDARD_ERRORS:g} standard errors")
+    header = (f"{system}, noise 5%, {config['n_trajectories']} training trajectories, {len(states)} initial "
               f"states, knockouts to 0 of {', '.join(f'{len(g)} {k}' for k, g in groups.items())} genes, "
-              f"horizon {horizon:g}; pairs with true |shift| > {MIN_TRUE_SHIFT}; sign accuracy on the "
-              f"{N_LARGEST} largest true shifts per group.\n\n")
+              f"horizon {horizon:g}, random_state {args.random_state}; pairs with true |shift| {threshold}; "
+              f"sign accuracy on the {N_LARGEST} largest true shifts per group.\n\n")
     (args.output / "perturbation.md").write_text(header + markdown(table) + "\n")
-    plot(predictions, truth, groups, args.output / "perturbation.png")
+    plot(predictions, truth, groups, minimum, args.output / "perturbation.png")
     print(table.to_string(index=False, float_format="%.3f"))
 
 
@@ -165,7 +220,7 @@ def markdown(table):
     return "\n".join(lines)
 
 
-def plot(predictions, truth, groups, path):
+def plot(predictions, truth, groups, minimum, path):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -175,7 +230,7 @@ def plot(predictions, truth, groups, path):
     figure, axes = plt.subplots(len(groups), len(methods), figsize=(4 * len(methods), 4 * len(groups)),
                                 squeeze=False, layout="constrained")
     for row, (group, genes) in enumerate(groups.items()):
-        keep = np.ones_like(truth[group], dtype=bool)
+        keep = np.abs(truth[group]) > minimum[group]   # the scored pairs
         keep[np.arange(len(genes)), genes] = False
         for column, method in enumerate(methods):
             ax = axes[row, column]

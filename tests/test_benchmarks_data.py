@@ -1,4 +1,4 @@
-"""The independent-simulator adapter of benchmarks/network.py returns well-formed, seeded data.
+"""The independent-simulator adapter of benchmarks/network.py returns well-formed, seeded data and knockouts.
 
 Needs the ``benchmarks`` extra (harissa); skipped without it.
 """
@@ -82,3 +82,64 @@ def test_invalid_input_is_refused(kwargs, message):
 def test_dataset_refuses_bad_noise(clean):
     with pytest.raises(ValueError, match="noise"):
         harissa_adapter.make_harissa_dataset(clean, noise=-0.1, prior_corruption=0.0, random_state=0)
+
+
+# ------------------------------------------------------------------ knockouts
+def _sole_activator(clean):
+    """A (regulator, target) pair in which the regulator is the target's only regulator and activates it."""
+    network = clean.network
+    for target in np.flatnonzero(~clean.input_genes):
+        regulators = np.flatnonzero(network[:, target])
+        if regulators.size == 1 and network[regulators[0], target] > 0:
+            return int(regulators[0]), int(target)
+    raise AssertionError("the test network has no target with a single activator")
+
+
+def test_knocked_out_gene_stays_at_zero(clean):
+    model, _, mrna_per_protein = harissa_adapter.network_model(12, np.random.default_rng(clean.random_state))
+    np.testing.assert_array_equal(model.inter[1:, 1:], clean.network * np.abs(model.inter[1:, 1:]))
+    regulator, target = _sole_activator(clean)
+    start = np.full((2, 12), 0.5)
+    start[:, regulator] = 0.0
+    knocked = harissa_adapter.knockout_model(model, [regulator])
+    runs = harissa_adapter._run(knocked, mrna_per_protein, start, np.array([0.0, 2.0, 6.0]), [3, 4], False)
+    np.testing.assert_array_equal(runs[:, :, regulator], 0.0)
+    assert np.all(runs[:, -1, np.arange(12) != regulator] >= 0)
+    # the original model is left as it was
+    assert np.isfinite(model.basal[regulator + 1]) and model.a[0, regulator + 1] > 0
+
+
+@pytest.fixture(scope="module")
+def knockout(clean):
+    regulator, target = _sole_activator(clean)
+    genes = [regulator, int(np.flatnonzero(clean.network.sum(axis=1) == 0)[0])]
+    states, shifts, errors = harissa_adapter.knockout_shifts(clean, genes, n_states=40, horizon=6.0,
+                                                             random_state=0, use_numba=False)
+    return genes, target, states, shifts, errors
+
+
+def test_knockout_shifts_shapes_units_and_seed(clean, knockout):
+    genes, _, states, shifts, errors = knockout
+    assert states.shape == (40, 12) and shifts.shape == errors.shape == (2, 12)
+    assert np.all(states >= 0) and np.all(np.isfinite(shifts)) and np.all(errors >= 0)
+    # the knocked-out gene loses, on average, its whole level at the horizon
+    assert np.all(shifts[[0, 1], genes] < 0)
+    again = harissa_adapter.knockout_shifts(clean, genes, n_states=40, horizon=6.0, random_state=0, use_numba=False)
+    np.testing.assert_array_equal(again[1], shifts)
+
+
+def test_knocking_out_the_only_activator_lowers_the_target(knockout):
+    _, target, _, shifts, errors = knockout
+    assert shifts[0, target] < -3 * errors[0, target]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(genes=[12]), "genes"),
+    (dict(n_states=0), "n_states"),
+    (dict(horizon=0.0), "horizon"),
+])
+def test_knockout_shifts_refuse_bad_input(clean, kwargs, message):
+    arguments = dict(genes=[0], n_states=2, horizon=1.0, random_state=0, use_numba=False)
+    arguments.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        harissa_adapter.knockout_shifts(clean, **arguments)
