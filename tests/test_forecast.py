@@ -8,7 +8,7 @@ from sklearn.metrics import mean_squared_error, r2_score
 from skdash import DASHRegulatoryEstimator
 from skdash.metrics import forecast_mse
 
-from .conftest import FAST
+from .conftest import FAST, FLOAT32_ROUNDING
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +40,14 @@ def test_dataframe_in_gives_dataframe_out_in_the_callers_order(fitted_named, toy
     forecasts = fitted_named.forecast(X, t=toy.t, trajectory=toy.trajectory)
     flipped = fitted_named.forecast(reordered, t=toy.t, trajectory=toy.trajectory)
     assert list(flipped.columns) == toy.gene_names[::-1] and flipped.index.equals(X.index)
-    pd.testing.assert_frame_equal(flipped[toy.gene_names], forecasts, rtol=1e-6, atol=1e-7)
+    pd.testing.assert_frame_equal(flipped[toy.gene_names], forecasts, **FLOAT32_ROUNDING)
 
 
 def test_row_order_does_not_change_the_forecasts(fitted, toy):
     order = np.random.default_rng(1).permutation(len(toy.X))
     forecasts = fitted.forecast(toy.X, t=toy.t, trajectory=toy.trajectory)
     shuffled = fitted.forecast(toy.X[order], t=toy.t[order], trajectory=toy.trajectory[order])
-    np.testing.assert_allclose(shuffled, forecasts[order], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(shuffled, forecasts[order], **FLOAT32_ROUNDING)
 
 
 def test_score_and_forecast_mse_are_computed_from_the_forecasts(fitted, toy):

@@ -27,7 +27,7 @@ from skdash._persistence import load_model, save_model
 from skdash.pruning import PruningSchedule
 from skdash.solvers import RK4, AdaptiveSolver
 
-from .conftest import FAST
+from .conftest import FAST, FLOAT32_ROUNDING
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = pathlib.Path(__file__).parent / "data"
@@ -234,9 +234,9 @@ def test_loads_a_format_1_file_with_flat_pruning_parameters():
     assert loaded.pruning == PruningSchedule(start=1, initial=0.5, interval=2, rate=0.2)
     assert not {"pruning_start", "initial_pruning", "pruning_interval", "pruning_rate"} & set(loaded.get_params())
     with np.load(DATA / "model_format1.npz") as saved:
-        np.testing.assert_allclose(loaded.predict(saved["X"]), saved["predict"], rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(loaded.predict(saved["X"]), saved["predict"], **FLOAT32_ROUNDING)
         np.testing.assert_allclose(loaded.simulate(saved["X"][:2], [0.0, 1.0, 2.5]), saved["simulate"],
-                                   rtol=1e-6, atol=1e-9)
+                                   **FLOAT32_ROUNDING)
     assert clone(loaded).get_params()["pruning__rate"] == 0.2
 
 
@@ -300,13 +300,14 @@ def test_version_1_files_load_onto_the_solver_objects(toy):
     assert "stiffness" not in rk4.module_.state_dict()
     assert rk4.solver_.stiffness_ == float(expected["rk4_stiffness"])  # the old model buffer
     assert rk4.solver_.max_step_ == float(expected["rk4_max_step"]) and rk4.solver_.n_refinements_ == 0
-    np.testing.assert_array_equal(rk4.simulate(toy.X[:3], [0.0, 2.0, 5.0]), expected["rk4_simulate"])
+    # computed on another CPU: float32 rounding may differ
+    np.testing.assert_allclose(rk4.simulate(toy.X[:3], [0.0, 2.0, 5.0]), expected["rk4_simulate"], **FLOAT32_ROUNDING)
     adaptive = load_model(DATA / "model_v1_bosh3.pt")
     assert type(adaptive.solver) is AdaptiveSolver
     assert adaptive.solver.get_params() == {"method": "bosh3", "rtol": 1e-6, "atol": 1e-7}
     assert adaptive.solver_.get_params() == adaptive.solver.get_params()
     np.testing.assert_allclose(adaptive.simulate(toy.X[:3], [0.0, 2.0, 5.0]), expected["bosh3_simulate"],
-                               rtol=0, atol=1e-12)
+                               rtol=1e-9, atol=1e-12)
 
 
 def test_version_1_default_solver_stays_a_method_name(toy, tmp_path):

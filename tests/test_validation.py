@@ -17,7 +17,7 @@ from sklearn.preprocessing import MinMaxScaler
 from skdash import DASHRegulatoryEstimator
 from skdash.exceptions import DataScaleWarning
 
-from .conftest import FAST, make_toy_system
+from .conftest import FAST, FLOAT32_ROUNDING, make_toy_system
 
 TOY = make_toy_system()
 N_GENES = TOY.X.shape[1]
@@ -250,13 +250,13 @@ def test_reordered_gene_columns_are_aligned_by_name(fitted):
     in_fitted_order = fitted.predict(X)
     assert isinstance(rates, pd.DataFrame)
     assert list(rates.columns) == columns_before and rates.index.equals(shuffled.index)
-    pd.testing.assert_frame_equal(rates, in_fitted_order[columns_before], rtol=1e-6, atol=1e-9)
+    pd.testing.assert_frame_equal(rates, in_fitted_order[columns_before], **FLOAT32_ROUNDING)
     assert score == pytest.approx(fitted.score(X, t=TOY.t, trajectory=TOY.trajectory), rel=1e-6)
     reversed_genes = [TOY.gene_names.index(gene) for gene in columns_before]
     np.testing.assert_allclose(paths, fitted.simulate(X.iloc[:3], [0.0, 1.0, 2.5])[..., reversed_genes],
-                               rtol=1e-6, atol=1e-9)
+                               **FLOAT32_ROUNDING)
     # one start state is a batch of one: another batch shape, so equal up to rounding
-    np.testing.assert_allclose(path, paths[0], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(path, paths[0], **FLOAT32_ROUNDING)
     assert list(shuffled.columns) == columns_before  # the caller's frame is untouched
 
 
@@ -277,7 +277,7 @@ def test_unnamed_input_after_named_fit_warns_but_works(fitted):
     with pytest.warns(UserWarning, match="does not have valid feature names"):
         rates = fitted.predict(TOY.X)
     np.testing.assert_allclose(rates, fitted.predict(pd.DataFrame(TOY.X, columns=TOY.gene_names)).to_numpy(),
-                               rtol=1e-6, atol=1e-9)
+                               **FLOAT32_ROUNDING)
 
 
 def test_views_with_negative_strides_are_accepted(fitted_unnamed):
@@ -285,10 +285,10 @@ def test_views_with_negative_strides_are_accepted(fitted_unnamed):
     # apart on some CPUs), not bit for bit.
     reversed_rows = TOY.X[::-1]
     np.testing.assert_allclose(fitted_unnamed.predict(reversed_rows), fitted_unnamed.predict(TOY.X)[::-1],
-                               rtol=1e-6, atol=1e-9)
+                               **FLOAT32_ROUNDING)
     paths = fitted_unnamed.simulate(reversed_rows[:3], [0.0, 1.0])
     np.testing.assert_allclose(paths, fitted_unnamed.simulate(TOY.X[::-1][:3].copy(), [0.0, 1.0]),
-                               rtol=1e-6, atol=1e-9)
+                               **FLOAT32_ROUNDING)
     # rows need not be sorted: the same transitions, the same score
     assert fitted_unnamed.score(reversed_rows, t=TOY.t[::-1], trajectory=TOY.trajectory[::-1]) == \
         pytest.approx(fitted_unnamed.score(TOY.X, t=TOY.t, trajectory=TOY.trajectory), rel=1e-12)
