@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from skdash import DASHRegulatoryEstimator  # noqa: E402
 from skdash.plotting import plot_network, plot_pruning_path, plot_trajectories  # noqa: E402
 
-from .conftest import FAST  # noqa: E402
+from .conftest import FAST, FLOAT32_ROUNDING  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +155,7 @@ def test_trajectories(fitted):
     assert first.get_xdata()[0] == toy.t[rows].min() and first.get_xdata()[-1] == toy.t[rows].max()
     assert first.get_ydata()[0] == pytest.approx(toy.X[rows[0], 2])
     expected = estimator.simulate(X.iloc[rows[0]], first.get_xdata())[:, 2]
-    np.testing.assert_allclose(first.get_ydata(), expected, rtol=1e-6)
+    np.testing.assert_allclose(first.get_ydata(), expected, **FLOAT32_ROUNDING)
     np.testing.assert_allclose(ax.collections[0].get_offsets(), np.column_stack([toy.t[rows], toy.X[rows, 2]]))
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
     assert labels == ["G2", "G0", "G5", "trajectory 3", "trajectory 1"]
