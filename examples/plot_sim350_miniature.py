@@ -48,8 +48,8 @@ print(f"X: {data.X.shape}, true edges: {int(data.network.to_numpy().sum())}, "
 # A narrow model (16 hidden units per branch), 30 epochs, and a compressed pruning
 # schedule: 70% of each weight matrix at epoch 5, then 30% of what remains every 3
 # epochs until 90% of the weights are gone.  The defaults (40 units, 200 epochs,
-# pruning at epoch 3 then 10% every 10 epochs) are the reference settings for
-# full-size data.
+# 70% pruned once the dense model stops improving, then 10% every 10 epochs)
+# are meant for full-size data.
 small = dict(
     hidden_units=16, max_epochs=30, batch_size=16, learning_rate=0.01,
     pruning=PruningSchedule(start=5, initial=0.7, interval=3, rate=0.3),

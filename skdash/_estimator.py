@@ -35,7 +35,7 @@ from .solvers import METHODS, make_solver
 from .exceptions import UnreliableFitWarning
 from ._training import (BestCheckpoint, DashPruning, EarlyStopping, PlateauSchedule, PriorRegularizer, TrainingLoop,
                         Transitions, default_threads, torch_threads)
-from .pruning import PruningSchedule
+from .pruning import CONVERGED, PruningSchedule
 
 #: Below this forecast skill on held-out transitions (1 - MSE / MSE of the
 #: model without regulation) the fit warns that the network is not supported.
@@ -155,9 +155,17 @@ class DASHRegulatoryEstimator(BaseEstimator):
     pruning : :class:`~skdash.pruning.PruningSchedule`, default=None
         When and how much DASH prunes: at epoch ``start`` it removes ``initial``
         of each weight matrix, then every ``interval`` epochs ``rate`` of the
-        weights that remain.  None means ``PruningSchedule()``: 70% at epoch 3,
-        then 10% every 10 epochs, as in the reference.  Its parameters are
-        searched as ``pruning__rate`` etc. once ``pruning`` is a schedule.
+        weights that remain.  None means ``PruningSchedule()``: the reference's
+        70%, then 10% every 10 epochs, begun once the dense model has stopped
+        improving for 10 epochs (``start="converged"``), and at the latest when
+        pruning must begin to reach ``sparsity`` by ``max_epochs`` (for "auto":
+        halfway through ``max_epochs``).  The reference starts at epoch 3
+        (``PruningSchedule(start=3)``); after a trained dense phase
+        ``sparsity="auto"`` can keep the dense model where pruning does not
+        forecast the held-out data better, which on SIM350 gave better
+        networks and knockout predictions (doc/user_guide/results.rst).  Its
+        parameters are searched as ``pruning__rate`` etc. once ``pruning`` is a
+        schedule.
     solver : solver object or {"rk4", "dopri5", "bosh3", "adaptive_heun", "dopri8"}, default="rk4"
         ODE solver, an object of :mod:`skdash.solvers`: :class:`~skdash.solvers.RK4`
         (fixed steps, fast, cost known in advance; its ``max_step`` sets the
@@ -445,20 +453,34 @@ class DASHRegulatoryEstimator(BaseEstimator):
         return (weight_in, weight_out), knowledge, prior, float(prior_loss_weight)
 
     def _schedule(self):
-        """The validated pruning schedule and the target sparsity (None for "auto")."""
+        """The validated pruning schedule, the target sparsity (None for "auto") and the latest start.
+
+        The latest start (None for a schedule with a fixed start) is the last
+        epoch a "converged" start may wait for: the one that still reaches the
+        target by ``max_epochs``, or for "auto" the middle of ``max_epochs``, so
+        that pruning gets at least half of the epochs.
+        """
         schedule = PruningSchedule() if self.pruning is None else self.pruning
         schedule._validate_params()  # the estimator's own validation checks only its type
         target = None if self.sparsity == "auto" else float(self.sparsity)
+        converging = schedule.start == CONVERGED
+        fixed = schedule.starting_at(1) if converging else schedule
+        latest_start = None
         if target is not None and target > 0:
-            reached = schedule.epochs_to_reach(target)
+            reached = fixed.epochs_to_reach(target)
             if reached is None or reached > self.max_epochs:
+                start = "epoch 1 at the earliest" if converging else f"epoch {schedule.start}"
                 raise ValueError(
-                    f"The pruning schedule (start {schedule.start}, initial {schedule.initial}, then "
+                    f"The pruning schedule (start {start}, initial {schedule.initial}, then "
                     f"{schedule.rate} every {schedule.interval} epochs) reaches sparsity "
                     f"{target} only at epoch {reached}, beyond max_epochs={self.max_epochs}. Increase "
                     "max_epochs or pruning__rate, or shorten pruning__interval."
                 )
-        return schedule, target
+            if converging:
+                latest_start = self.max_epochs - reached + 1
+        elif converging:
+            latest_start = max(1, (self.max_epochs + 1) // 2)
+        return schedule, target, latest_start
 
     def _check_fitted_X(self, X):
         """Validated rows in the fitted gene order, and the position of each of the caller's genes.
@@ -517,7 +539,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         n_genes = X.shape[1]
         starts, ends, intervals, transition_codes = self._transitions(X, t, trajectory)
         prior_weight, knowledge, prior, prior_loss_weight = self._prepare_knowledge(n_genes)
-        schedule, target = self._schedule()
+        schedule, target, latest_start = self._schedule()
 
         rng = check_random_state(self.random_state)
         generator = torch.Generator().manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
@@ -535,7 +557,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
         callbacks = []
         if self.sparsity == "auto" or self.sparsity > 0:
             callbacks.append(DashPruning(
-                DashPruner(field, schedule, prior_weight, knowledge, target=target, generator=generator)))
+                DashPruner(field, schedule, prior_weight, knowledge, target=target, generator=generator),
+                latest_start=latest_start))
         regularizer = None
         if prior_loss_weight > 0:  # the signed prior is needed only by the prior regularisation
             regularizer = PriorRegularizer(field, to_torch(prior, device=self.device), generator)

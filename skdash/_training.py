@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import torch
 
 from ._data import _user_stacklevel
+from .pruning import CONVERGED
 
 #: Reference plateau schedule: multiply the learning rate by 0.9 after 3 epochs
 #: without an (absolute) improvement of 1e-6 in the monitored loss.
@@ -243,16 +244,43 @@ class DashPruning:
     Emits ``on_before_pruning`` and ``on_after_pruning`` around each event,
     records ``pruned`` and ``pruning_seconds`` in the epoch's record, and keeps
     ``loop.structure_final`` up to date (the target sparsity reached).
+
+    A schedule with ``start="converged"`` is fixed here: its first event comes
+    at the epoch after the monitored loss of the dense model last failed to
+    improve for ``interval`` epochs in a row, and at ``latest_start`` at the latest.
+
+    Parameters
+    ----------
+    pruner : DashPruner
+    latest_start : int, default=None
+        The last epoch a "converged" start may wait for; required with one.
+
+    Attributes
+    ----------
+    start_epoch : int or None
+        The epoch of the first pruning event once it is known.
     """
 
-    def __init__(self, pruner):
+    def __init__(self, pruner, latest_start=None):
         self.pruner = pruner
+        self.converging = pruner.schedule.start == CONVERGED
+        if self.converging and latest_start is None:
+            raise ValueError('A schedule with start="converged" needs a latest_start.')
+        self.latest_start = latest_start
+        self.start_epoch = None if self.converging else pruner.schedule.start
+        self.best_loss, self.epochs_since_best = math.inf, 0
+
+    def _start_at(self, epoch):
+        self.pruner.schedule = self.pruner.schedule.starting_at(epoch)
+        self.converging, self.start_epoch = False, epoch
 
     def on_train_begin(self, loop):
         loop.structure_final = self.pruner.target_reached(loop.field)
 
     def on_epoch_begin(self, loop, epoch):
-        if not self.pruner.is_pruning_epoch(loop.field, epoch):
+        if self.converging and epoch >= self.latest_start:
+            self._start_at(epoch)
+        if self.converging or not self.pruner.is_pruning_epoch(loop.field, epoch):
             return
         loop.emit("on_before_pruning", epoch)
         started = time.perf_counter()
@@ -262,6 +290,16 @@ class DashPruning:
         loop.structure_final = self.pruner.target_reached(loop.field)
         if pruned:
             loop.emit("on_after_pruning", epoch)
+
+    def on_epoch_end(self, loop, record):
+        if not self.converging:
+            return
+        if record["monitored_loss"] < self.best_loss:
+            self.best_loss, self.epochs_since_best = record["monitored_loss"], 0
+        else:
+            self.epochs_since_best += 1
+        if self.epochs_since_best >= self.pruner.schedule.interval:
+            self._start_at(record["epoch"] + 1)
 
 
 class PlateauSchedule:

@@ -164,7 +164,8 @@ _FIT_OPTIONS = (
     EstimatorOption("--max-epochs", "max_epochs", ""),
     EstimatorOption("--hidden-units", "hidden_units", ""),
     EstimatorOption("--learning-rate", "learning_rate", ""),
-    EstimatorOption("--pruning-start", "pruning__start", "epoch of the first pruning event"),
+    EstimatorOption("--pruning-start", "pruning__start",
+                    "epoch of the first pruning event, or 'converged': once the dense model stops improving"),
     EstimatorOption("--pruning-initial", "pruning__initial",
                     "fraction of each weight matrix pruned at the first event"),
     EstimatorOption("--pruning-interval", "pruning__interval", "epochs between later pruning events"),
@@ -179,7 +180,7 @@ _FIT_OPTIONS = (
 _DEMO_OPTIONS = (
     EstimatorOption("--max-epochs", "max_epochs", "epochs, as in the reference"),
     EstimatorOption("--pruning-interval", "pruning__interval",
-                    "epochs between pruning events after the first at epoch 3, as in the reference"),
+                    "epochs between pruning events, and without improvement before the first"),
     EstimatorOption("--sparsity", "sparsity", "target sparsity, or 'auto' for the best validation checkpoint"),
     EstimatorOption("--hidden-units", "hidden_units", ""),
     EstimatorOption("--n-threads", "n_threads", "torch threads; 1 is the fastest for SIM350's small matrices"),
@@ -265,8 +266,9 @@ def build_parser():
         description="Simulate SIM350 (350 genes, 550 true edges), fit DASH with the true network as "
                     "prior, print network scores against the truth and the test forecast error, and "
                     "optionally write the network and a figure. The defaults are the reference "
-                    "schedule (prune 70% at epoch 3, then 10% every 10 epochs) stopped at the "
-                    "paper's headline sparsity of 0.95; a fit takes under a minute on a laptop CPU.",
+                    "schedule's amounts (prune 70%, then 10% every 10 epochs), begun once the "
+                    "dense model stops improving and stopped at the paper's headline sparsity of "
+                    "0.95; a fit takes about a minute on a laptop CPU.",
     )
     demo.add_argument("--out", metavar="DIR", type=Path, default=Path("skdash-demo"),
                       help="folder for network.tsv and demo.png, created if needed (default: "

@@ -14,7 +14,10 @@ from numbers import Integral, Real
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_scalar
 
-from ._compat import Interval
+from ._compat import Interval, StrOptions
+
+#: The value of ``start`` that begins the schedule once the dense model has converged.
+CONVERGED = "converged"
 
 
 class PruningSchedule(BaseEstimator):
@@ -26,8 +29,16 @@ class PruningSchedule(BaseEstimator):
 
     Parameters
     ----------
-    start : int, default=3
-        Epoch (1-based) of the first pruning event.
+    start : int or "converged", default="converged"
+        Epoch (1-based) of the first pruning event, or "converged" to let the
+        fit choose it: the first event comes once the dense model's monitored
+        loss has not improved for ``interval`` epochs, so that pruning starts
+        from a trained model rather than from a nearly untrained one, and no
+        later than the estimator allows (see
+        :class:`~skdash.DASHRegulatoryEstimator`'s ``pruning``).  The
+        reference starts at epoch 3 (``PruningSchedule(start=3)``), which leaves
+        the dense model three epochs of training, so ``sparsity="auto"`` can
+        hardly keep it even where the data favour it.
     initial : float in [0, 1), default=0.7
         Fraction of each weight matrix pruned at the first event.
     interval : int, default=10
@@ -48,16 +59,18 @@ class PruningSchedule(BaseEstimator):
     [3, 13, 23]
     >>> schedule.epochs_to_reach(0.95)
     183
+    >>> PruningSchedule().starting_at(40).epochs_to_reach(0.95)  # a fit that converged at epoch 39
+    220
     """
 
     _parameter_constraints = {
-        "start": [Interval(Integral, 1, None, closed="left")],
+        "start": [Interval(Integral, 1, None, closed="left"), StrOptions({CONVERGED})],
         "initial": [Interval(Real, 0, 1, closed="left")],
         "interval": [Interval(Integral, 1, None, closed="left")],
         "rate": [Interval(Real, 0, 1, closed="left")],
     }
 
-    def __init__(self, start=3, initial=0.7, interval=10, rate=0.1):
+    def __init__(self, start=CONVERGED, initial=0.7, interval=10, rate=0.1):
         self.start = start
         self.initial = initial
         self.interval = interval
@@ -71,6 +84,26 @@ class PruningSchedule(BaseEstimator):
         return self.get_params(deep=False) == other.get_params(deep=False)
 
     __hash__ = None  # mutable through set_params, so not hashable
+
+    def starting_at(self, epoch):
+        """A copy of this schedule whose first event is at ``epoch``.
+
+        Parameters
+        ----------
+        epoch : int
+            Epoch number, from 1.
+
+        Returns
+        -------
+        schedule : PruningSchedule
+        """
+        check_scalar(epoch, "epoch", Integral, min_val=1)
+        return type(self)(**{**self.get_params(deep=False), "start": int(epoch)})
+
+    def _check_start_fixed(self):
+        if self.start == CONVERGED:
+            raise ValueError('A schedule with start="converged" has no first epoch until a fit fixes it; '
+                             "use starting_at(epoch) for a schedule that starts at a given epoch.")
 
     def fraction(self, epoch):
         """Fraction of the remaining weights to prune before ``epoch``.
@@ -87,6 +120,7 @@ class PruningSchedule(BaseEstimator):
             it, 0 otherwise.
         """
         check_scalar(epoch, "epoch", Integral, min_val=1)
+        self._check_start_fixed()
         if epoch == self.start:
             return float(self.initial)
         if epoch > self.start and (epoch - self.start) % self.interval == 0:
@@ -108,6 +142,7 @@ class PruningSchedule(BaseEstimator):
             below the target).
         """
         self._validate_params()
+        self._check_start_fixed()
         check_scalar(target, "target", Real, min_val=0, max_val=1, include_boundaries="left")
         remaining, epoch = 1.0, self.start
         while True:

@@ -103,7 +103,7 @@ def test_help_shows_what_the_constraints_allow_and_the_defaults():
     text = make_parser().format_help()
     assert "units (a value >= 1; default: 4)" in text
     assert "(a number in [0, 1); default: 0.1)" in text  # --pruning-rate, from PruningSchedule
-    assert "(a value >= 1; default: 3)" in text  # --pruning-start
+    assert "('converged' or a value >= 1; default: converged)" in text  # --pruning-start
     assert "--pruning-rate RATE" in text and "--size SIZE" in text
     assert describe(_Model._parameter_constraints["weight"], "weight", ("IN", "OUT")) == \
         "a number in [0, 1] or IN,OUT, each a number in [0, 1]"

@@ -149,11 +149,14 @@ def test_grid_search_over_the_pruning_schedule(toy):
     assert FAST["pruning"] == PruningSchedule(start=1, initial=0.5, interval=2, rate=0.2)  # cloned, not mutated
 
 
-def test_default_pruning_is_the_reference_schedule(toy):
+def test_default_pruning_is_the_default_schedule_and_the_reference_start_can_be_asked_for(toy):
     default = fit_toy(toy, pruning=None, max_epochs=14)
-    explicit = fit_toy(toy, pruning=PruningSchedule(start=3, initial=0.7, interval=10, rate=0.1), max_epochs=14)
-    assert [record["epoch"] for record in default.history_ if record["pruned"]] == [3, 13]
+    explicit = fit_toy(toy, pruning=PruningSchedule(start="converged", initial=0.7, interval=10, rate=0.1),
+                       max_epochs=14)
     np.testing.assert_array_equal(default.edge_scores_, explicit.edge_scores_)
+    assert [record["epoch"] for record in default.history_ if record["pruned"]] == [7]  # halfway, for "auto"
+    reference = fit_toy(toy, pruning=PruningSchedule(start=3), max_epochs=14)
+    assert [record["epoch"] for record in reference.history_ if record["pruned"]] == [3, 13]
     shown = repr(DASHRegulatoryEstimator(**FAST))
     assert "pruning=PruningSchedule(initial=0.5, interval=2, rate=0.2, start=1)" in shown
 

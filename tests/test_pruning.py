@@ -12,11 +12,11 @@ def test_schedule_follows_the_reference():
     assert schedule.fraction(3) == 0.7 and schedule.fraction(13) == 0.1
     assert schedule.epochs_to_reach(0.7) == 3
     assert schedule.epochs_to_reach(0.95) == 183  # 1 - 0.3 * 0.9**k >= 0.95 first at k = 18
-    assert PruningSchedule(rate=0.0).epochs_to_reach(0.9) is None
+    assert PruningSchedule(start=3, rate=0.0).epochs_to_reach(0.9) is None
 
 
-def test_defaults_are_the_reference_schedule():
-    assert PruningSchedule().get_params() == {"start": 3, "initial": 0.7, "interval": 10, "rate": 0.1}
+def test_defaults_are_the_reference_amounts_from_a_converged_start():
+    assert PruningSchedule().get_params() == {"start": "converged", "initial": 0.7, "interval": 10, "rate": 0.1}
 
 
 def test_follows_scikit_learn_parameter_conventions():
@@ -28,7 +28,21 @@ def test_follows_scikit_learn_parameter_conventions():
     assert copy != schedule and PruningSchedule() == PruningSchedule()
 
 
+def test_a_converged_start_is_fixed_by_starting_at():
+    schedule = PruningSchedule(start="converged", interval=5)
+    for call in (lambda: schedule.fraction(3), lambda: schedule.epochs_to_reach(0.9)):
+        with pytest.raises(ValueError, match=r'start="converged" has no first epoch.*starting_at'):
+            call()
+    fixed = schedule.starting_at(12)
+    assert fixed.get_params() == {"start": 12, "initial": 0.7, "interval": 5, "rate": 0.1}
+    assert schedule.start == "converged"   # a copy: the schedule itself is left as it was
+    assert [epoch for epoch in range(1, 30) if fixed.fraction(epoch) > 0] == [12, 17, 22, 27]
+    with pytest.raises(ValueError, match="epoch"):
+        schedule.starting_at(0)
+
+
 @pytest.mark.parametrize("params, message", [
+    (dict(start="later"), "'start' parameter of PruningSchedule"),
     (dict(start=0), "'start' parameter of PruningSchedule"),
     (dict(initial=1.0), "'initial' parameter of PruningSchedule"),
     (dict(interval=2.5), "'interval' parameter of PruningSchedule"),
@@ -47,4 +61,4 @@ def test_bad_parameters_are_rejected_by_name(params, message):
 ])
 def test_methods_validate_their_arguments(call, message):
     with pytest.raises((ValueError, TypeError), match=message):
-        call(PruningSchedule())
+        call(PruningSchedule(start=3))

@@ -226,6 +226,47 @@ def test_dash_pruning_says_when_the_final_structure_is_reached():
     assert seen[1][1] == pytest.approx([8 / 12] * len(PRUNABLE))
 
 
+def drive_converging(pruning, field, losses):
+    """Feed DashPruning the monitored ``losses`` epoch by epoch; the epochs at which it pruned."""
+    loop = bare_loop(field=field, emit=lambda *args: None)
+    pruned = []
+    pruning.on_train_begin(loop)
+    for epoch in range(1, len(losses) + 1):
+        loop.record = {"epoch": epoch, "pruned": False}
+        pruning.on_epoch_begin(loop, epoch)
+        if loop.record["pruned"]:
+            pruned.append(epoch)
+        pruning.on_epoch_end(loop, {"epoch": epoch, "monitored_loss": losses[epoch - 1]})
+    return pruned
+
+
+def converging_pruning(latest_start, interval=3):
+    field = make_field()
+    pruning = DashPruning(make_pruner(field, PruningSchedule(start="converged", initial=0.5, interval=interval,
+                                                             rate=0.1)), latest_start=latest_start)
+    return pruning, field
+
+
+def test_a_converged_start_waits_until_the_dense_loss_stops_improving():
+    # improves for 4 epochs, then 3 (= interval) epochs without a new best: the first event is at epoch 8
+    losses = [1.0, 0.8, 0.6, 0.5, 0.5, 0.55, 0.51] + [0.4] * 10
+    pruning, field = converging_pruning(latest_start=50)
+    assert pruning.start_epoch is None
+    assert drive_converging(pruning, field, losses) == [8, 11, 14, 17]
+    assert pruning.start_epoch == 8 and pruning.pruner.schedule.start == 8
+
+
+def test_a_converged_start_comes_at_the_latest_start_while_the_loss_still_improves():
+    pruning, field = converging_pruning(latest_start=5)
+    assert drive_converging(pruning, field, [1.0 / epoch for epoch in range(1, 12)]) == [5, 8, 11]
+    assert pruning.start_epoch == 5
+
+
+def test_a_converged_start_needs_a_latest_start():
+    with pytest.raises(ValueError, match="latest_start"):
+        DashPruning(make_pruner(make_field(), PruningSchedule(start="converged")))
+
+
 # ------------------------------------------------------------------ PlateauSchedule
 def test_plateau_schedule_lowers_the_rate_after_patience_epochs_without_improvement():
     field = make_field()
@@ -352,6 +393,34 @@ def test_a_fit_without_early_stopping_runs_every_epoch_and_keeps_the_best_final_
     best = min(counted, key=lambda record: record["monitored_loss"])
     assert est.best_epoch_ == best["epoch"]
     assert est.pruning_path_["validation_loss"].min() <= best["monitored_loss"]
+
+
+@pytest.mark.parametrize("sparsity, max_epochs, latest_start", [
+    ("auto", 200, 100),   # "auto": pruning gets at least half of the epochs
+    ("auto", 7, 4),
+    (0.95, 200, 20),      # the reference schedule needs 181 epochs from its first event to 0.95
+    (0.5, 20, 20),        # the first event (70%) already passes 0.5
+])
+def test_the_default_schedule_starts_no_later_than_the_target_allows(sparsity, max_epochs, latest_start):
+    schedule, _, latest = DASHRegulatoryEstimator(sparsity=sparsity, max_epochs=max_epochs)._schedule()
+    assert schedule == PruningSchedule(start="converged") and latest == latest_start
+    fixed, _, latest = DASHRegulatoryEstimator(sparsity=sparsity, max_epochs=max_epochs,
+                                               pruning=PruningSchedule(start=3))._schedule()
+    assert fixed.start == 3 and latest is None
+
+
+@pytest.mark.parametrize("sparsity", ["auto", 0.75])
+def test_the_default_schedule_prunes_once_the_dense_loss_stops_improving(toy, sparsity):
+    est = DASHRegulatoryEstimator(**{**FAST, "pruning": None, "max_epochs": 40, "sparsity": sparsity,
+                                     "early_stopping": False}).fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    first = min(record["epoch"] for record in est.history_ if record["pruned"])
+    latest = est._schedule()[2]
+    dense_losses = [record["monitored_loss"] for record in est.history_ if record["epoch"] < first]
+    assert first <= latest and len(dense_losses) == first - 1
+    # it began at the latest start, or after 10 epochs (the interval) with no loss below the best before them
+    assert first == latest or min(dense_losses[-10:]) >= min(dense_losses[:-10])
+    if sparsity != "auto":
+        assert est.sparsity_ == pytest.approx(0.75, abs=0.02)
 
 
 @pytest.mark.parametrize("sparsity", ["auto", 0.8])
