@@ -89,7 +89,7 @@ import argparse
 import dataclasses
 import os
 import platform
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 import tempfile
 import time
 from pathlib import Path
@@ -512,9 +512,17 @@ def describe_setup(settings, jobs):
         f"- Machine: {cpu_name()} ({platform.machine()}), os.cpu_count()={os.cpu_count()}, shared with other "
         f"work; {jobs} parallel jobs, one thread each (wall times are under that load).",
         f"- Versions: skdash {skdash.__version__}, torch {torch.__version__}, scikit-learn {sklearn.__version__}, "
-        + ", ".join(f"{name} {version(name)}" for name in ("harissa", "arboreto", "inferelator", "dask"))
+        + ", ".join(f"{name} {installed_version(name)}" for name in ("harissa", "arboreto", "inferelator", "dask"))
         + f", Python {platform.python_version()}.",
     ])
+
+
+def installed_version(package):
+    """The package's version, or "not installed" (a study of skdash alone needs no peer)."""
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
 
 
 def write_summary(output, summary, settings, jobs):

@@ -119,5 +119,5 @@ plt.show()
 #     imp = DASHRegulatoryEstimator(data.prior, prior_weight=0.0, random_state=0)
 #
 # With ``sparsity="auto"`` each run follows the pruning schedule and keeps the
-# checkpoint with the best validation loss, so DASH and IMP may end at different
-# sparsities, as in the paper.
+# latest checkpoint within one standard error of the lowest validation loss, so
+# DASH and IMP may end at different sparsities, as in the paper.

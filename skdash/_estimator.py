@@ -127,10 +127,12 @@ class DASHRegulatoryEstimator(BaseEstimator):
         ``prior_weight_``.
     sparsity : float in [0, 1) or "auto", default="auto"
         Final fraction of pruned weights.  A float stops the ``pruning`` schedule
-        exactly there and keeps the best checkpoint at that sparsity (0 trains
-        the dense model); fit checks that the schedule reaches it within
-        ``max_epochs``.  "auto" follows the schedule and keeps the checkpoint
-        with the best validation loss, whatever its sparsity.
+        exactly there and keeps a checkpoint at that sparsity (0 trains the
+        dense model); fit checks that the schedule reaches it within
+        ``max_epochs``.  "auto" follows the schedule and keeps a checkpoint of
+        any sparsity.  Either way the kept checkpoint is the latest whose
+        validation loss is within one standard error of the lowest (the
+        one-standard-error rule; the lowest itself without a validation set).
     ppi : array-like, DataFrame or sparse matrix of shape (n_genes, n_genes), default=None
         Protein-protein interaction matrix used by the first-layer prior score in
         place of :math:`Q = |P||P|^T / \\sum |P||P|^T` (genes sharing targets).
@@ -260,7 +262,9 @@ class DASHRegulatoryEstimator(BaseEstimator):
     n_iter_ : int
         Number of epochs run.
     best_epoch_ : int
-        Epoch of the restored checkpoint.
+        Epoch of the restored checkpoint: the latest (so the most trained and
+        the most pruned) whose validation loss is within one standard error,
+        paired over the validation transitions, of the lowest.
     module_ : torch.nn.Module
         The fitted PHOENIX vector field.
     expression_min_, expression_max_ : ndarray of shape (n_genes,)

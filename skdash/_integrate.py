@@ -197,7 +197,7 @@ def adaptive_solve(func, x0, times, method, rtol, atol):
     The inputs are validated before they get here, so torchdiffeq's assertions
     (step size underflow, non-finite state, too many steps) mean the model could
     not be integrated: the same failure as a non-finite fixed-step solve, and
-    handled the same way (training rolls back to the best checkpoint).
+    handled the same way (training rolls back to the kept checkpoint).
     """
     try:
         return odeint(func, x0, times, method=method, rtol=rtol, atol=atol)

@@ -24,7 +24,7 @@ the order of the ``callbacks`` list:
 
 The estimator's callbacks: :class:`DashPruning` (the DASH schedule),
 :class:`PlateauSchedule` (the learning-rate schedule and its reset after each
-pruning event), :class:`BestCheckpoint` (keep and restore the best weights,
+pruning event), :class:`BestCheckpoint` (keep and restore the chosen weights,
 take charge of a divergence after the first checkpoint),
 :class:`EarlyStopping`, the sensitivity record of ``_evidence`` and the
 progress reporter of ``_progress``.  Nothing here knows about scikit-learn.
@@ -70,14 +70,12 @@ class Transitions:
 
 
 @torch.no_grad()
-def transition_loss(field, transitions, solver, batch_size=EVALUATION_BATCH_SIZE):
-    """Mean squared error of the integrated end states, computed in chunks."""
-    total, count = 0.0, 0
-    for start in range(0, len(transitions), batch_size):
-        chunk = transitions.subset(slice(start, start + batch_size))
-        total += float(((solver.integrate_transitions(field, chunk.x0, chunk.dt) - chunk.x1) ** 2).sum())
-        count += chunk.x1.numel()
-    return total / count
+def transition_errors(field, transitions, solver, batch_size=EVALUATION_BATCH_SIZE):
+    """Squared error of each integrated end state, averaged over genes (float64, one per transition)."""
+    errors = [((solver.integrate_transitions(field, chunk.x0, chunk.dt) - chunk.x1) ** 2).double().mean(dim=1)
+              for chunk in (transitions.subset(slice(start, start + batch_size))
+                            for start in range(0, len(transitions), batch_size))]
+    return torch.cat(errors).cpu() if errors else torch.zeros(0, dtype=torch.float64)
 
 
 class PriorRegularizer:
@@ -149,6 +147,10 @@ class TrainingLoop:
         early stopping count an epoch.
     stop : bool
         Set by a callback to end training after the current epoch.
+    validation_errors : torch.Tensor or None
+        The current epoch's error on each validation transition (its squared
+        error averaged over genes, float64), whose mean is the monitored loss;
+        None without a validation set.
     """
 
     def __init__(self, field, train_set, validation_set, *, solver, generator, max_epochs, learning_rate,
@@ -162,6 +164,7 @@ class TrainingLoop:
         self.optimizer = _make_optimizer(field, learning_rate)
         self.history, self.record = [], None
         self.structure_final, self.stop = True, False
+        self.validation_errors = None
 
     def emit(self, event, *args):
         """Call ``event`` on every callback that has it; return their answers."""
@@ -178,10 +181,13 @@ class TrainingLoop:
             cause = ""
             try:
                 train_loss = self._train_one_epoch()
-                monitored = (transition_loss(self.field, self.validation_set, self.solver)
-                             if len(self.validation_set) else train_loss)
+                self.validation_errors = (transition_errors(self.field, self.validation_set, self.solver)
+                                          if len(self.validation_set) else None)
+                monitored = (float(self.validation_errors.mean()) if self.validation_errors is not None
+                             else train_loss)
             except FloatingPointError as error:
                 train_loss = monitored = math.nan
+                self.validation_errors = None
                 cause = f" {error}"
             if not (math.isfinite(monitored) and math.isfinite(train_loss)):
                 message = f"Training diverged at epoch {epoch} (loss is {monitored}).{cause}"
@@ -331,7 +337,23 @@ class PlateauSchedule:
 
 
 class BestCheckpoint:
-    """Keep the weights of the epoch with the lowest monitored loss; restore them at the end.
+    """Keep the weights of the chosen epoch; restore them at the end.
+
+    The chosen epoch is the latest whose monitored loss is within one standard
+    error of the lowest: the one-standard-error rule of model selection
+    (Breiman et al. 1984, *Classification and Regression Trees*; Hastie,
+    Tibshirani & Friedman 2009, *The Elements of Statistical Learning*, §7.10),
+    which prefers, among the models the held-out data cannot tell apart from the
+    best, the most trained and the most pruned one (later epochs are never
+    denser).  The standard error is that of the mean of the paired differences,
+    transition by transition, between the epoch's validation errors
+    (``loop.validation_errors``) and those of the lowest epoch, so it measures
+    only how much the two epochs differ, not how hard the transitions are.
+    The lowest epoch is known only once training ends, but the rule can be kept
+    online: an epoch after the current lowest is compared with it, and a new
+    lowest epoch is itself chosen.  Without a validation set, or with fewer than
+    two validation transitions (no standard error), or with
+    ``one_standard_error=False``, the chosen epoch is the lowest.
 
     Only epochs with the final structure count (``loop.structure_final``), so
     the kept model has the target sparsity.  The solver's fit-time state that
@@ -340,24 +362,46 @@ class BestCheckpoint:
     with a RuntimeWarning; before the first checkpoint a divergence is left to
     the loop, which raises.
 
+    Parameters
+    ----------
+    one_standard_error : bool, default=True
+        Choose the latest epoch within one standard error of the lowest, not
+        the lowest.
+
     Attributes
     ----------
     best_epoch : int
         The epoch of the kept weights (0 before the first checkpoint).
+    lowest_epoch : int
+        The counted epoch with the lowest monitored loss so far.
     """
 
-    def __init__(self):
-        self.best_loss, self.best_epoch, self.state = math.inf, 0, None
+    def __init__(self, one_standard_error=True):
+        self.one_standard_error = one_standard_error
+        self.best_epoch, self.lowest_epoch, self.state = 0, 0, None
+        self.lowest_loss, self.lowest_errors = math.inf, None
+
+    def _within_one_standard_error(self, errors):
+        if not self.one_standard_error or errors is None or self.lowest_errors is None or len(errors) < 2:
+            return False
+        differences = errors - self.lowest_errors
+        return float(differences.mean()) <= float(differences.std()) / math.sqrt(len(differences))
 
     def on_epoch_end(self, loop, record):
-        if loop.structure_final and record["monitored_loss"] < self.best_loss:
-            self.best_loss, self.best_epoch = record["monitored_loss"], record["epoch"]
-            self.state = copy.deepcopy(loop.field.state_dict()), loop.solver.checkpoint()
+        if not loop.structure_final:
+            return
+        if record["monitored_loss"] < self.lowest_loss:
+            self.lowest_loss, self.lowest_epoch = record["monitored_loss"], record["epoch"]
+            self.lowest_errors = loop.validation_errors
+        elif not self._within_one_standard_error(loop.validation_errors):
+            return
+        self.best_epoch = record["epoch"]
+        self.state = copy.deepcopy(loop.field.state_dict()), loop.solver.checkpoint()
 
     def on_divergence(self, loop, epoch, message):
         if self.state is None:
             return False
-        warnings.warn(f"{message} Stopped and restored the best checkpoint from epoch {self.best_epoch}.",
+        warnings.warn(f"{message} Stopped and restored the checkpoint from epoch {self.best_epoch}.",
                       RuntimeWarning, stacklevel=_user_stacklevel())
         return True
 

@@ -153,7 +153,8 @@ def _parameter_groups():
 #: from the estimator's _parameter_constraints (the pruning ones from PruningSchedule's).
 _FIT_OPTIONS = (
     EstimatorOption("--sparsity", "sparsity",
-                    "'auto' (best validation loss along the schedule) or a final fraction of pruned weights"),
+                    "'auto' (keep a checkpoint of any sparsity, chosen by the validation loss) or a final "
+                    "fraction of pruned weights"),
     EstimatorOption("--prior-weight", "prior_weight",
                     "DASH's lambda, the prior's weight in the pruning scores, for both layers or as "
                     "LAMBDA_IN,LAMBDA_OUT; default 0.5,0.05 with a prior, 0 without",
@@ -181,7 +182,7 @@ _DEMO_OPTIONS = (
     EstimatorOption("--max-epochs", "max_epochs", "epochs, as in the reference"),
     EstimatorOption("--pruning-interval", "pruning__interval",
                     "epochs between pruning events, and without improvement before the first"),
-    EstimatorOption("--sparsity", "sparsity", "target sparsity, or 'auto' for the best validation checkpoint"),
+    EstimatorOption("--sparsity", "sparsity", "target sparsity, or 'auto' for a checkpoint of any sparsity"),
     EstimatorOption("--hidden-units", "hidden_units", ""),
     EstimatorOption("--n-threads", "n_threads", "torch threads; 1 is the fastest for SIM350's small matrices"),
     EstimatorOption("--random-state", "random_state", "seed of the data and the fit"),

@@ -20,7 +20,7 @@ from skdash._evidence import SensitivityPath
 from skdash._phoenix import PRUNABLE, PhoenixField
 from skdash._progress import EpochProgress
 from skdash._training import (BestCheckpoint, DashPruning, EarlyStopping, PlateauSchedule, TrainingLoop,
-                              Transitions, transition_loss)
+                              Transitions, transition_errors)
 from skdash.pruning import PruningSchedule
 from skdash.solvers import RK4
 
@@ -83,7 +83,7 @@ class Recorder:
 
 def bare_loop(**attributes):
     """The attributes of a TrainingLoop that a callback reads, and nothing else."""
-    return SimpleNamespace(**{"structure_final": True, "stop": False, **attributes})
+    return SimpleNamespace(**{"structure_final": True, "stop": False, "validation_errors": None, **attributes})
 
 
 # ------------------------------------------------------------------ the loop
@@ -106,7 +106,9 @@ def test_without_a_validation_set_the_training_loss_is_monitored():
 def test_monitored_loss_is_the_loss_of_the_held_out_transitions():
     loop = make_loop(max_epochs=1)
     record = loop.run()[0]
-    assert record["monitored_loss"] == pytest.approx(transition_loss(loop.field, loop.validation_set, loop.solver))
+    errors = transition_errors(loop.field, loop.validation_set, loop.solver)
+    assert errors.shape == (len(loop.validation_set),)
+    assert record["monitored_loss"] == pytest.approx(float(errors.mean()))
 
 
 def test_the_loop_trains():
@@ -312,12 +314,57 @@ def test_checkpoint_keeps_and_restores_the_best_counted_epoch():
     assert torch.equal(field.sum_in, kept) and solver.stiffness_ == 3.0
 
 
+def run_checkpoint(checkpoint, loop, epochs):
+    """Feed ``(epoch, validation errors)`` to ``checkpoint``; return the weights each epoch had."""
+    weights = {}
+    for epoch, errors in epochs:
+        with torch.no_grad():
+            loop.field.sum_in.add_(1.0)
+        weights[epoch] = loop.field.sum_in.detach().clone()
+        loop.validation_errors = errors
+        checkpoint.on_epoch_end(loop, {"epoch": epoch, "monitored_loss": float(errors.mean())})
+    return weights
+
+
+def test_checkpoint_keeps_the_latest_epoch_within_one_standard_error_of_the_lowest():
+    field, solver = make_field(), RK4().start_fit()
+    checkpoint, loop = BestCheckpoint(), bare_loop(field=field, solver=solver)
+    lowest = torch.linspace(1.0, 2.0, 10, dtype=torch.float64)
+    step = torch.tensor([1.0, -1.0] * 5, dtype=torch.float64)
+    # paired differences from epoch 1: mean 0.01 and standard error 0.1 / sqrt(10) = 0.032 at
+    # epoch 2 (kept: the data cannot tell it from epoch 1), mean 0.05 > 0.032 at epoch 3 (not kept)
+    weights = run_checkpoint(checkpoint, loop, [(1, lowest), (2, lowest + 0.01 + 0.1 * step),
+                                                (3, lowest + 0.05 + 0.1 * step)])
+    assert (checkpoint.lowest_epoch, checkpoint.best_epoch) == (1, 2)
+    checkpoint.on_train_end(loop)
+    assert torch.equal(field.sum_in, weights[2])
+
+
+def test_checkpoint_compares_later_epochs_with_a_new_lowest_one():
+    checkpoint, loop = BestCheckpoint(), bare_loop(field=make_field(), solver=RK4().start_fit())
+    lowest = torch.linspace(1.0, 2.0, 10, dtype=torch.float64)
+    step = torch.tensor([1.0, -1.0] * 5, dtype=torch.float64)
+    # epoch 3 is within one standard error of epoch 1 but not of epoch 2, the new lowest
+    run_checkpoint(checkpoint, loop, [(1, lowest), (2, lowest - 0.2), (3, lowest + 0.01 + 0.1 * step)])
+    assert (checkpoint.lowest_epoch, checkpoint.best_epoch) == (2, 2)
+
+
+@pytest.mark.parametrize("checkpoint, errors", [
+    (BestCheckpoint(one_standard_error=False), [torch.ones(4), torch.ones(4) + 0.01 * torch.tensor([1, -1, 1, -1.0])]),
+    (BestCheckpoint(), [torch.ones(1), torch.ones(1) + 1e-9]),   # one transition: no standard error
+])
+def test_checkpoint_keeps_the_lowest_epoch_without_a_standard_error_to_use(checkpoint, errors):
+    loop = bare_loop(field=make_field(), solver=RK4().start_fit())
+    run_checkpoint(checkpoint, loop, [(1, errors[0].double()), (2, errors[1].double())])
+    assert (checkpoint.lowest_epoch, checkpoint.best_epoch) == (1, 1)
+
+
 def test_checkpoint_takes_charge_of_a_divergence_only_once_it_holds_weights():
     field, solver = make_field(), RK4().start_fit()
     checkpoint, loop = BestCheckpoint(), bare_loop(field=field, solver=solver)
     assert checkpoint.on_divergence(loop, 1, "Training diverged at epoch 1.") is False
     checkpoint.on_epoch_end(loop, {"epoch": 1, "monitored_loss": 0.2})
-    with pytest.warns(RuntimeWarning, match=r"epoch 2\. Stopped and restored the best checkpoint from epoch 1"):
+    with pytest.warns(RuntimeWarning, match=r"epoch 2\. Stopped and restored the checkpoint from epoch 1"):
         assert checkpoint.on_divergence(loop, 2, "Training diverged at epoch 2.") is True
 
 
@@ -373,7 +420,7 @@ def test_divergence_after_a_checkpoint_warns_and_restores_it(toy):
     params = {**FAST, "early_stopping": False}
     diverging = WithCallback(**params)
     diverging.extra = CorruptValidation(5)
-    with pytest.warns(RuntimeWarning, match=r"diverged at epoch 5 .*restored the best checkpoint from epoch"):
+    with pytest.warns(RuntimeWarning, match=r"diverged at epoch 5 .*restored the checkpoint from epoch"):
         diverging.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
     assert diverging.n_iter_ == 4
     # the restored model is exactly the best of epochs 1-4: the same as a 4-epoch run
@@ -385,14 +432,32 @@ def test_divergence_after_a_checkpoint_warns_and_restores_it(toy):
     assert np.all(np.isfinite(diverging.predict(toy.X)))
 
 
-def test_a_fit_without_early_stopping_runs_every_epoch_and_keeps_the_best_final_structure(toy):
-    est = DASHRegulatoryEstimator(**{**FAST, "early_stopping": False, "sparsity": 0.5}).fit(
-        toy.X, t=toy.t, trajectory=toy.trajectory)
+class ValidationErrors:
+    """Records each epoch's validation errors."""
+
+    def __init__(self):
+        self.errors = {}
+
+    def on_epoch_end(self, loop, record):
+        self.errors[record["epoch"]] = loop.validation_errors.clone()
+
+
+def test_a_fit_without_early_stopping_runs_every_epoch_and_keeps_the_chosen_final_structure(toy):
+    est = WithCallback(**{**FAST, "early_stopping": False, "sparsity": 0.5})
+    est.extra = ValidationErrors()
+    est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
     assert est.n_iter_ == FAST["max_epochs"]
-    counted = [record for record in est.history_ if record["sparsity"] >= est.sparsity_ - 1e-12]
-    best = min(counted, key=lambda record: record["monitored_loss"])
-    assert est.best_epoch_ == best["epoch"]
-    assert est.pruning_path_["validation_loss"].min() <= best["monitored_loss"]
+    counted = [record["epoch"] for record in est.history_ if record["sparsity"] >= est.sparsity_ - 1e-12]
+    errors = est.extra.errors
+    lowest = min(counted, key=lambda epoch: float(errors[epoch].mean()))
+    assert est.pruning_path_["validation_loss"].min() <= float(errors[lowest].mean())
+
+    def within_one_standard_error(epoch):
+        differences = (errors[epoch] - errors[lowest]).numpy()
+        return differences.mean() <= differences.std(ddof=1) / np.sqrt(len(differences))
+
+    # the latest counted epoch as good as the lowest within one standard error, by an independent count
+    assert est.best_epoch_ == max(epoch for epoch in counted if epoch >= lowest and within_one_standard_error(epoch))
 
 
 @pytest.mark.parametrize("sparsity, max_epochs, latest_start", [
