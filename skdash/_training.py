@@ -72,9 +72,11 @@ class Transitions:
 @torch.no_grad()
 def transition_errors(field, transitions, solver, batch_size=EVALUATION_BATCH_SIZE):
     """Squared error of each integrated end state, averaged over genes (float64, one per transition)."""
-    errors = [((solver.integrate_transitions(field, chunk.x0, chunk.dt) - chunk.x1) ** 2).double().mean(dim=1)
-              for chunk in (transitions.subset(slice(start, start + batch_size))
-                            for start in range(0, len(transitions), batch_size))]
+    errors = []
+    for start in range(0, len(transitions), batch_size):
+        chunk = transitions.subset(slice(start, start + batch_size))
+        squared = (solver.integrate_transitions(field, chunk.x0, chunk.dt) - chunk.x1) ** 2
+        errors.append(squared.double().mean(dim=1))
     return torch.cat(errors).cpu() if errors else torch.zeros(0, dtype=torch.float64)
 
 
