@@ -255,3 +255,66 @@ def make_harissa_dataset(clean, *, noise, prior_corruption, random_state):
     return Bunch(X=X, t=clean.t, trajectory=clean.trajectory, prior=prior,
                  network=(clean.network != 0).astype(int), gene_names=list(clean.gene_names),
                  input_genes=clean.input_genes, noise_sd=sigma)
+
+
+def simulate_harissa_pulses(n_genes, *, n_trajectories, times, n_stimulated, random_state, burn_in=30.0,
+                            use_numba=True):
+    """Time courses in the design of the standard small no-prior benchmarks: a hidden pulse per course.
+
+    The network is :func:`draw_network`'s, with its stimulus links removed: its
+    input genes become unregulated genes of moderate activity (basal 0).  Each
+    course starts near the network's steady state (``burn_in`` time units from
+    no mRNA and no protein, unrecorded); an unobserved stimulus then pushes
+    ``n_stimulated`` random genes up or down (links of +-6 to +-10) for the
+    first half of ``times`` and is switched off for the second half.  Each course
+    hits other genes, so no regulator explains the first half's shifts.
+
+    Returns
+    -------
+    Bunch with X_clean (n_trajectories * n_times, n_genes) on [0, 1], t,
+    trajectory, network (signed, rows = regulators, columns = targets),
+    gene_names, stimulated (bool, (n_trajectories, n_genes)), scale.
+    """
+    n_genes = _check_positive_int("n_genes", n_genes, 2)
+    n_trajectories = _check_positive_int("n_trajectories", n_trajectories)
+    n_stimulated = _check_positive_int("n_stimulated", n_stimulated)
+    if n_stimulated > n_genes:
+        raise ValueError(f"n_stimulated must be at most n_genes ({n_genes}); got {n_stimulated}.")
+    times = _check_times(times)
+    if times.size < 3:
+        raise ValueError("times must hold at least 3 values: a stimulated half and a released half.")
+    rng = np.random.default_rng(random_state)
+    model, inputs, _ = network_model(n_genes, rng)
+    # copies: draw_network's arrays are cached, and the stimulus row changes per course
+    model.inter, model.basal = model.inter.copy(), model.basal.copy()
+    model.basal[1:][inputs] = 0.0
+    half = times.size // 2
+    courses, stimulated = [], np.zeros((n_trajectories, n_genes), dtype=bool)
+    no_stimulus = np.zeros(n_genes + 1)
+    for course in range(n_trajectories):
+        seed = int(rng.integers(0, 2**31 - 1))
+        hit = rng.choice(n_genes, n_stimulated, replace=False)
+        stimulus = no_stimulus.copy()
+        stimulus[hit + 1] = rng.choice([-1.0, 1.0], n_stimulated) * rng.uniform(6.0, 10.0, n_stimulated)
+        stimulated[course, hit] = True
+        _seed_harissa(seed, use_numba)
+        model.inter[_STIMULUS] = no_stimulus
+        start = model.simulate(np.array([0.0, burn_in]), M0=np.zeros(n_genes + 1), P0=np.zeros(n_genes + 1),
+                               use_numba=use_numba)
+        model.inter[_STIMULUS] = stimulus
+        pulse = model.simulate(times[:half + 1] - times[0], M0=np.r_[0.0, start.m[-1]], P0=np.r_[0.0, start.p[-1]],
+                               use_numba=use_numba)
+        model.inter[_STIMULUS] = no_stimulus
+        release = model.simulate(times[half:] - times[half], M0=np.r_[0.0, pulse.m[-1]],
+                                 P0=np.r_[0.0, pulse.p[-1]], use_numba=use_numba)
+        courses.append(np.vstack([pulse.p, release.p[1:]]))
+    samples = np.array(courses)
+    scale = samples.max(axis=(0, 1))
+    if np.any(scale <= 0):
+        raise RuntimeError("A simulated gene never expressed any protein; cannot scale it to [0, 1].")
+    network = np.sign(model.inter[1:, 1:])
+    return Bunch(
+        X_clean=(samples / scale).reshape(-1, n_genes), t=np.tile(times, n_trajectories),
+        trajectory=np.repeat(np.arange(n_trajectories), times.size), network=network,
+        gene_names=[f"G{j:04d}" for j in range(n_genes)], stimulated=stimulated, scale=scale,
+    )

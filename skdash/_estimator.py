@@ -148,7 +148,9 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Transitions per optimizer step.
     validation_fraction : float in [0, 1), default=0.1
         Fraction of trajectories held out to monitor the loss (of transitions when
-        there is only one trajectory).  With 0 the training loss is monitored.
+        there is only one trajectory).  With 0 the training loss is monitored:
+        with a handful of courses (e.g. five, of which one would be held out)
+        that ranked small networks better without a prior (user guide, results).
     early_stopping : bool, default=True
         Stop when the monitored loss has not improved for ``n_iter_no_change``
         epochs (counted once the ``sparsity`` target is reached).

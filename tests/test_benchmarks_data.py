@@ -143,3 +143,44 @@ def test_knockout_shifts_refuse_bad_input(clean, kwargs, message):
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=message):
         harissa_adapter.knockout_shifts(clean, **arguments)
+
+
+# ------------------------------------------------------------------ hidden-pulse courses (small_networks.py)
+PULSE_TIMES = np.linspace(0.0, 6.0, 7)
+
+
+@pytest.fixture(scope="module")
+def pulses():
+    return harissa_adapter.simulate_harissa_pulses(8, n_trajectories=3, times=PULSE_TIMES, n_stimulated=2,
+                                                   random_state=0, use_numba=False)
+
+
+def test_pulse_courses_are_long_format_on_unit_scale_with_one_hit_set_per_course(pulses):
+    assert pulses.X_clean.shape == (21, 8)
+    np.testing.assert_array_equal(pulses.t, np.tile(PULSE_TIMES, 3))
+    np.testing.assert_array_equal(pulses.trajectory, np.repeat(np.arange(3), 7))
+    assert pulses.X_clean.min() >= 0 and np.allclose(pulses.X_clean.max(axis=0), 1.0)
+    np.testing.assert_array_equal(pulses.stimulated.sum(axis=1), [2, 2, 2])
+    assert np.all(np.diag(pulses.network) == 0) and np.count_nonzero(pulses.network) > 0
+
+
+def test_pulse_courses_follow_their_seed(pulses):
+    again = harissa_adapter.simulate_harissa_pulses(8, n_trajectories=3, times=PULSE_TIMES, n_stimulated=2,
+                                                    random_state=0, use_numba=False)
+    other = harissa_adapter.simulate_harissa_pulses(8, n_trajectories=3, times=PULSE_TIMES, n_stimulated=2,
+                                                    random_state=1, use_numba=False)
+    np.testing.assert_array_equal(again.X_clean, pulses.X_clean)
+    assert not np.array_equal(other.X_clean, pulses.X_clean)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(n_stimulated=0), "n_stimulated"),
+    (dict(n_stimulated=9), "n_stimulated"),
+    (dict(times=(0.0, 1.0)), "at least 3"),
+])
+def test_pulse_courses_refuse_bad_input(kwargs, message):
+    arguments = dict(n_genes=8, n_trajectories=1, times=PULSE_TIMES, n_stimulated=2, random_state=0,
+                     use_numba=False)
+    arguments.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        harissa_adapter.simulate_harissa_pulses(**arguments)
