@@ -37,14 +37,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.metrics import f1_score, precision_score, recall_score
 
 from _genie3 import estimate_decay_rates, genie3_scores, top_k_adjacency
 from _harissa import _NOISE_SCALE, simulate_harissa_pulses
 from accuracy import cpu_name, mean_sd
+from network import off_diagonal, score_run
 from skdash import DASHRegulatoryEstimator
 from skdash.exceptions import UnreliableFitWarning
-from skdash.metrics import edge_aupr, edge_auroc
 
 METHODS = ["skdash", "skdash-dense", "dyngenie3", "genie3-lag"]
 PEERS = ["dyngenie3", "genie3-lag"]
@@ -80,20 +79,15 @@ def run_method(method, X, t, trajectory, n_edges, seed):
 
 def run_seed(args, seed):
     X, t, trajectory, truth = make_data(args, seed)
-    off = ~np.eye(truth.shape[0], dtype=bool)
+    true_pairs = off_diagonal(truth)
     rows = []
     for method in METHODS:
         started = time.perf_counter()
-        scores, adjacency = run_method(method, X, t, trajectory, int(truth[off].sum()), seed)
+        scores, adjacency = run_method(method, X, t, trajectory, int(true_pairs.sum()), seed)
         seconds = time.perf_counter() - started
-        y_true, y_pred = truth[off], np.asarray(adjacency, dtype=bool)[off]
-        rows.append(dict(
-            method=method, seed=seed, aupr=edge_aupr(truth, scores), auroc=edge_auroc(truth, scores),
-            precision=precision_score(y_true, y_pred, zero_division=0.0),
-            recall=recall_score(y_true, y_pred, zero_division=0.0), f1=f1_score(y_true, y_pred, zero_division=0.0),
-            seconds=seconds, n_predicted_edges=int(y_pred.sum()), n_true_edges=int(y_true.sum())))
-    rows.append(dict(method="chance", seed=seed, aupr=float(truth[off].mean()), auroc=0.5,
-                     n_true_edges=int(truth[off].sum())))
+        rows.append(dict(method=method, seed=seed, seconds=seconds, **score_run(truth, scores, adjacency)))
+    rows.append(dict(method="chance", seed=seed, aupr=float(true_pairs.mean()), auroc=0.5,
+                     n_true_edges=int(true_pairs.sum())))
     return rows
 
 
