@@ -283,6 +283,8 @@ def simulate_harissa_pulses(n_genes, *, n_trajectories, times, n_stimulated, ran
     times = _check_times(times)
     if times.size < 3:
         raise ValueError("times must hold at least 3 values: a stimulated half and a released half.")
+    if not np.isfinite(burn_in) or burn_in <= 0:
+        raise ValueError(f"burn_in must be a finite time > 0; got {burn_in!r}.")
     rng = np.random.default_rng(random_state)
     model, inputs, _ = network_model(n_genes, rng)
     # copies: draw_network's arrays are cached, and the stimulus row changes per course

@@ -177,6 +177,7 @@ def test_pulse_courses_follow_their_seed(pulses):
     (dict(n_stimulated=0), "n_stimulated"),
     (dict(n_stimulated=9), "n_stimulated"),
     (dict(times=(0.0, 1.0)), "at least 3"),
+    (dict(burn_in=0.0), "burn_in"),
 ])
 def test_pulse_courses_refuse_bad_input(kwargs, message):
     arguments = dict(n_genes=8, n_trajectories=1, times=PULSE_TIMES, n_stimulated=2, random_state=0,
