@@ -273,7 +273,9 @@ def simulate_harissa_pulses(n_genes, *, n_trajectories, times, n_stimulated, ran
     -------
     Bunch with X_clean (n_trajectories * n_times, n_genes) on [0, 1], t,
     trajectory, network (signed, rows = regulators, columns = targets),
-    gene_names, stimulated (bool, (n_trajectories, n_genes)), scale.
+    gene_names, input_genes (draw_network's inputs: genes without regulators,
+    which only the pulses move), stimulated (bool, (n_trajectories, n_genes))
+    and scale; :func:`make_harissa_dataset` adds the noise.
     """
     n_genes = _check_positive_int("n_genes", n_genes, 2)
     n_trajectories = _check_positive_int("n_trajectories", n_trajectories)
@@ -318,5 +320,5 @@ def simulate_harissa_pulses(n_genes, *, n_trajectories, times, n_stimulated, ran
     return Bunch(
         X_clean=(samples / scale).reshape(-1, n_genes), t=np.tile(times, n_trajectories),
         trajectory=np.repeat(np.arange(n_trajectories), times.size), network=network,
-        gene_names=[f"G{j:04d}" for j in range(n_genes)], stimulated=stimulated, scale=scale,
+        gene_names=[f"G{j:04d}" for j in range(n_genes)], input_genes=inputs, stimulated=stimulated, scale=scale,
     )

@@ -39,7 +39,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from _genie3 import estimate_decay_rates, genie3_scores, top_k_adjacency
-from _harissa import _NOISE_SCALE, simulate_harissa_pulses
+from _harissa import make_harissa_dataset, simulate_harissa_pulses
 from accuracy import cpu_name, mean_sd
 from network import off_diagonal, score_run
 from skdash import DASHRegulatoryEstimator
@@ -54,9 +54,8 @@ def make_data(args, seed):
     clean = simulate_harissa_pulses(args.genes, n_trajectories=args.trajectories,
                                     times=np.linspace(0.0, args.horizon, args.times),
                                     n_stimulated=args.stimulated, random_state=seed)
-    noise_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
-    X = clean.X_clean + noise_rng.normal(0.0, _NOISE_SCALE * args.noise, clean.X_clean.shape)
-    return X, clean.t, clean.trajectory, (clean.network != 0).astype(int)
+    data = make_harissa_dataset(clean, noise=args.noise, prior_corruption=0.0, random_state=seed)
+    return data.X, data.t, data.trajectory, data.network
 
 
 def run_method(method, X, t, trajectory, n_edges, seed):
