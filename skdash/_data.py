@@ -2,6 +2,7 @@
 consecutive snapshots of a trajectory, and the split into training and
 validation transitions."""
 
+import math
 import sys
 import warnings
 
@@ -158,22 +159,26 @@ def transitions_from_time_axis(times, codes):
 def split_transitions(codes, validation_fraction, rng):
     """Boolean mask of validation transitions.
 
-    With two or more trajectories whole trajectories are held out (at least one,
-    and at least one left for training); with a single trajectory a random
-    subset of transitions is held out instead.
+    With two or more trajectories whole trajectories are held out: the whole
+    number that ``validation_fraction`` of them amounts to (rounded down, and at
+    least one left for training); with a single trajectory, the same share of its
+    transitions.  When the fraction amounts to less than one (e.g. 0.1 of fewer
+    than ten courses) nothing is held out and the caller monitors the training
+    loss: holding out one of a handful of courses would take more than the
+    fraction asked for from data that are already scarce.
     """
     n = codes.shape[0]
     validation = np.zeros(n, dtype=bool)
-    if validation_fraction <= 0:
-        return validation
     groups = np.unique(codes)
+    # the small tolerance keeps e.g. 0.1 * 30 from rounding down below 3
     if groups.size >= 2:
-        n_held = min(groups.size - 1, max(1, round(validation_fraction * groups.size)))
-        held = rng.choice(groups, size=n_held, replace=False)
-        validation[np.isin(codes, held)] = True
-    elif n >= 2:
-        n_held = min(n - 1, max(1, round(validation_fraction * n)))
-        validation[rng.choice(n, size=n_held, replace=False)] = True
+        n_held = min(groups.size - 1, math.floor(validation_fraction * groups.size + 1e-9))
+        if n_held > 0:
+            validation[np.isin(codes, rng.choice(groups, size=n_held, replace=False))] = True
+    else:
+        n_held = min(n - 1, math.floor(validation_fraction * n + 1e-9))
+        if n_held > 0:
+            validation[rng.choice(n, size=n_held, replace=False)] = True
     return validation
 
 

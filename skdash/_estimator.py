@@ -47,6 +47,10 @@ REFERENCE_PRIOR_WEIGHT = (0.5, 0.05)
 #: PHOENIX prior-loss weight used when a prior is given and prior_loss_weight is
 #: left at None (measured on SIM350: see doc/user_guide/results.rst).
 DEFAULT_PRIOR_LOSS_WEIGHT = 0.05
+#: batch_size="auto": transitions per optimizer step, at most DEFAULT_BATCH_SIZE
+#: and small enough for at least MIN_STEPS_PER_EPOCH steps per epoch.
+DEFAULT_BATCH_SIZE = 16
+MIN_STEPS_PER_EPOCH = 32
 
 _ROUTING_MESSAGE = (
     "Enable scikit-learn metadata routing so that `t` and `trajectory` reach both fit and "
@@ -144,13 +148,20 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Adam's learning rate (the gene multipliers use five times this).  It is
         reset after every pruning event and lowered by 10% after 3 epochs without
         improvement.
-    batch_size : int, default=16
-        Transitions per optimizer step.
+    batch_size : int or "auto", default="auto"
+        Transitions per optimizer step.  "auto" uses 16, or fewer where that
+        would make less than 32 steps per epoch (``batch_size_``): the pruning
+        interval, the patience and the learning-rate plateau count epochs, and
+        with a few short courses 16 per step left the model barely trained
+        (SIM350 from 5 courses: AUPR 0.01 with 16 per step, 0.73 with 1; from
+        20 courses 0.55 with 16, 0.81 with 2; doc/user_guide/results.rst).
     validation_fraction : float in [0, 1), default=0.1
         Fraction of trajectories held out to monitor the loss (of transitions when
-        there is only one trajectory).  With 0 the training loss is monitored:
-        with a handful of courses (e.g. five, of which one would be held out)
-        that ranked small networks better without a prior (user guide, results).
+        there is only one trajectory), rounded down to a whole number.  When it
+        amounts to less than one (0.1 of fewer than ten courses), or is 0, none
+        is held out and the training loss is monitored: holding out one course
+        of a handful took more than the fraction from scarce data and gave worse
+        networks (user guide, results).
     early_stopping : bool, default=True
         Stop when the monitored loss has not improved for ``n_iter_no_change``
         epochs (counted once the ``sparsity`` target is reached).
@@ -251,6 +262,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
         rate the epoch trained with), pruned, pruning_seconds (the DASH event's
         share of seconds), max_step (the fixed step of the epoch, NaN for
         adaptive solvers), seconds.
+    batch_size_ : int
+        Transitions per optimizer step used by fit (see ``batch_size``).
     solver_ : solver object
         The solver built at fit (a clone of ``solver``, or the one its name
         stands for) with its fit-time state, e.g. the measured stiffness and the
@@ -278,7 +291,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         Longest time span of a training trajectory, its default horizon.
     forecast_skill_ : float
         Skill of the one-step forecasts of the held-out transitions (of the
-        training transitions when ``validation_fraction=0``): 1 - MSE / MSE of
+        training transitions when none is held out): 1 - MSE / MSE of
         the model without regulation, in which each gene relaxes on its own
         towards a level (fitted per gene on the training transitions).  1 is
         perfect, 0 means the regulation learned does not forecast better than
@@ -330,7 +343,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         "hidden_units": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -355,7 +368,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         hidden_units=40,
         max_epochs=200,
         learning_rate=1e-3,
-        batch_size=16,
+        batch_size="auto",
         validation_fraction=0.1,
         early_stopping=True,
         n_iter_no_change=40,
@@ -458,6 +471,14 @@ class DASHRegulatoryEstimator(BaseEstimator):
         )
         return (weight_in, weight_out), knowledge, prior, float(prior_loss_weight)
 
+    def _batch_size(self, n_train):
+        """Transitions per optimizer step: ``batch_size``, or for "auto" one small
+        enough that the epochs the schedules count in (pruning interval,
+        patience, learning-rate plateau) hold enough steps with few transitions."""
+        if self.batch_size != "auto":
+            return self.batch_size
+        return max(1, min(DEFAULT_BATCH_SIZE, n_train // MIN_STEPS_PER_EPOCH))
+
     def _schedule(self):
         """The validated pruning schedule, the target sparsity (None for "auto") and the latest start.
 
@@ -557,6 +578,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
                                self._tensor(intervals[rows] / time_scale))
 
         train_set, validation_set = transitions(~validation), transitions(validation)
+        batch_size = self._batch_size(len(train_set))
         field = PhoenixField(n_genes, self.hidden_units, generator=generator, dtype=self._torch_dtype)
         field.to(self.device)
         solver = make_solver(self.solver)
@@ -580,7 +602,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         with torch_threads(n_threads), epoch_progress(self.verbose, self.max_epochs) as progress:
             loop = TrainingLoop(
                 field, train_set, validation_set, solver=solver, generator=generator,
-                max_epochs=self.max_epochs, learning_rate=self.learning_rate, batch_size=self.batch_size,
+                max_epochs=self.max_epochs, learning_rate=self.learning_rate, batch_size=batch_size,
                 regularizer=regularizer, prior_loss_weight=prior_loss_weight,
                 callbacks=self._training_callbacks(callbacks + ([progress] if progress is not None else [])),
             )
@@ -591,7 +613,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self.prior_weight_, self.time_scale_ = prior_weight, time_scale
         self.prior_loss_weight_ = prior_loss_weight
         self.history_, self.best_epoch_ = history, best_epoch
-        self.solver_, self.n_threads_ = solver, n_threads
+        self.solver_, self.n_threads_, self.batch_size_ = solver, n_threads, batch_size
         self.n_iter_ = len(history)
         self.module_ = field
         self._time_axis_in_fit = t is not None or trajectory is not None

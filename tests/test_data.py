@@ -68,9 +68,20 @@ def test_split_holds_out_whole_trajectories_and_leaves_some_for_training():
     assert not split_transitions(codes, 0.0, np.random.default_rng(0)).any()
 
 
+@pytest.mark.parametrize("n_courses, fraction, n_held",
+                         [(5, 0.1, 0), (9, 0.1, 0), (10, 0.1, 1), (19, 0.1, 1), (30, 0.1, 3), (150, 0.1, 15),
+                          (10, 0.3, 3)])
+def test_split_holds_out_the_whole_number_of_courses_the_fraction_amounts_to(n_courses, fraction, n_held):
+    codes = np.repeat(np.arange(n_courses), 3)
+    held = split_transitions(codes, fraction, np.random.default_rng(0))
+    assert len(set(codes[held])) == n_held and held.sum() == 3 * n_held
+
+
 def test_split_of_one_trajectory_holds_out_transitions():
     held = split_transitions(np.zeros(10, dtype=int), 0.3, np.random.default_rng(0))
     assert held.sum() == 3
+    # less than one transition's worth: nothing held out
+    assert not split_transitions(np.zeros(9, dtype=int), 0.1, np.random.default_rng(0)).any()
 
 
 # ------------------------------------------------------------------ gene order after fit
