@@ -153,8 +153,9 @@ class DASHRegulatoryEstimator(BaseEstimator):
         would make less than 32 steps per epoch (``batch_size_``): the pruning
         interval, the patience and the learning-rate plateau count epochs, and
         with a few short courses 16 per step left the model barely trained
-        (SIM350 from 5 courses: AUPR 0.01 with 16 per step, 0.73 with 1; from
-        20 courses 0.55 with 16, 0.81 with 2; doc/user_guide/results.rst).
+        (SIM350 from 5 courses with the exact prior: AUPR 0.01 with 16 per
+        step, 0.73 with "auto" and the ``validation_fraction`` rule; from 20
+        courses 0.55 and 0.81; doc/user_guide/results.rst).
     validation_fraction : float in [0, 1), default=0.1
         Fraction of trajectories held out to monitor the loss (of transitions when
         there is only one trajectory), rounded down to a whole number.  When it

@@ -47,6 +47,29 @@ def test_fitted_attributes(toy):
     assert est.simulate(toy.X[:4], [0, 1, 2]).shape == (4, 3, n)
 
 
+def test_auto_batch_size_keeps_enough_steps_per_epoch(toy):
+    # 12 courses: 1 held out, 11 x 4 = 44 training transitions -> 1 per step (32 steps need <= 1)
+    assert fit_toy(toy, batch_size="auto").batch_size_ == 1
+    assert fit_toy(toy, batch_size=8).batch_size_ == 8
+    # 130 copies of the courses: 117 x 4 = 468 training transitions -> 14 per step
+    copies = 130 // 12 + 1
+    X = np.tile(toy.X, (copies, 1))[:130 * 5]
+    t = np.tile(toy.t, copies)[:130 * 5]
+    trajectory = np.repeat(np.arange(copies * 12), 5)[:130 * 5]
+    est = DASHRegulatoryEstimator(**{**FAST, "batch_size": "auto", "max_epochs": 1, "sparsity": 0})
+    assert est.fit(X, t=t, trajectory=trajectory).batch_size_ == 468 // 32
+
+
+def test_fewer_courses_than_the_fraction_asks_for_monitor_the_training_loss(toy):
+    four = np.isin(toy.trajectory, np.unique(toy.trajectory)[:4])
+    est = DASHRegulatoryEstimator(**{**FAST, "validation_fraction": 0.1})
+    est.fit(toy.X[four], t=toy.t[four], trajectory=toy.trajectory[four])
+    assert all(np.isnan(record["validation_loss"]) for record in est.history_)
+    assert all(record["monitored_loss"] == record["train_loss"] for record in est.history_)
+    held = fit_toy(toy, validation_fraction=0.1)  # 12 courses: one held out
+    assert all(np.isfinite(record["validation_loss"]) for record in held.history_)
+
+
 def test_requested_sparsity_is_reached_and_pruned_weights_stay_zero(toy):
     est = fit_toy(toy, prior=toy.prior, sparsity=0.8, max_epochs=20)
     field = est.module_
