@@ -167,19 +167,14 @@ def split_transitions(codes, validation_fraction, rng):
     loss: holding out one of a handful of courses would take more than the
     fraction asked for from data that are already scarce.
     """
-    n = codes.shape[0]
-    validation = np.zeros(n, dtype=bool)
     groups = np.unique(codes)
-    # the small tolerance keeps e.g. 0.1 * 30 from rounding down below 3
-    if groups.size >= 2:
-        n_held = min(groups.size - 1, math.floor(validation_fraction * groups.size + 1e-9))
-        if n_held > 0:
-            validation[np.isin(codes, rng.choice(groups, size=n_held, replace=False))] = True
-    else:
-        n_held = min(n - 1, math.floor(validation_fraction * n + 1e-9))
-        if n_held > 0:
-            validation[rng.choice(n, size=n_held, replace=False)] = True
-    return validation
+    # the units held out: whole trajectories, or the transitions of a single one
+    units, unit_of = (groups, codes) if groups.size >= 2 else (np.arange(codes.shape[0]),) * 2
+    # the small tolerance keeps e.g. 0.29 * 100 (28.999...) from rounding down to 28
+    n_held = min(units.size - 1, math.floor(validation_fraction * units.size + 1e-9))
+    if n_held <= 0:
+        return np.zeros(codes.shape[0], dtype=bool)
+    return np.isin(unit_of, rng.choice(units, size=n_held, replace=False))
 
 
 def stack_trajectories(list_of_X, list_of_t=None):
