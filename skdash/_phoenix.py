@@ -29,6 +29,42 @@ def shifted_softsign(x):
     return shifted / (1.0 + shifted.abs())
 
 
+class _RevivableRelu(torch.autograd.Function):
+    """ReLU(v) forward; the gradient of the identity backward.
+
+    A gene whose multiplier has gone negative is held constant (rate 0), and
+    with ReLU's own gradient it stays so for the rest of training, whatever
+    the data say: its multiplier gets no gradient.  Passing the gradient
+    through tells it whether a small positive rate would lower the loss, so a
+    gene that died early in training, while its regulators were still
+    unlearned, can come back.  The model's equations are unchanged.
+    """
+
+    # the functorch form (no ctx in forward), so that jacrev and vmap also go through it
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(multipliers):
+        return torch.relu(multipliers)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        pass
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+    @staticmethod
+    def jvp(ctx, tangent):
+        return tangent
+
+
+def multiplier_rates(multipliers):
+    """ReLU(v), differentiable in ``v`` also where it is 0 (see :class:`_RevivableRelu`)."""
+    return _RevivableRelu.apply(multipliers)
+
+
 def _sparse_normal(rows, columns, sparsity, std, generator):
     """N(0, std) matrix with ceil(sparsity * rows) zeros in each column, at random rows."""
     values = torch.randn(rows, columns, generator=generator, dtype=torch.float64) * std
@@ -93,7 +129,7 @@ class PhoenixField(nn.Module):
 
     def forward(self, x):
         """dx/dt at states ``x`` of shape (..., n_genes)."""
-        return torch.relu(self.gene_multipliers) * (self.regulatory_drive(x) - x)
+        return multiplier_rates(self.gene_multipliers) * (self.regulatory_drive(x) - x)
 
     @torch.no_grad()
     def evaluate(self, x, rate, tape=None, index=None):
@@ -141,7 +177,8 @@ class PhoenixField(nn.Module):
             return torch.cat(getattr(tape, name))
 
         drive_grad, sums_grad, exponent_grad = flat("drive_grad"), flat("sums_grad"), flat("exponent_grad")
-        multiplier_grad = (flat("cotangent") * flat("gap")).sum(0) * (self.gene_multipliers > 0)
+        # through ReLU as through the identity: see _RevivableRelu
+        multiplier_grad = (flat("cotangent") * flat("gap")).sum(0)
         return {
             "sum_in": sums_grad.T @ flat("psi"),
             "sum_bias": sums_grad.sum(0),

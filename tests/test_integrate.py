@@ -55,7 +55,29 @@ def test_hand_written_backward_gives_autograd_gradients(keep_all_steps, monkeypa
     for name, expected in reference.items():
         assert expected.abs().max() > 0, name
         torch.testing.assert_close(gradients[name], expected, rtol=1e-11, atol=1e-14, msg=name)
-    assert torch.all(gradients["gene_multipliers"][:3] == 0)
+
+
+def test_a_dead_gene_gets_the_gradient_of_a_small_positive_rate():
+    # ReLU(v) = 0 holds gene 0 constant; its multiplier's gradient must still say
+    # whether a small positive rate would lower the loss, or the gene could never move again.
+    field = make_field()
+    generator = torch.Generator().manual_seed(5)
+    x0 = torch.rand(7, 12, generator=generator, dtype=torch.float64)
+    step = torch.full((7, 1), 0.3, dtype=torch.float64)
+    target = torch.rand(7, 12, generator=generator, dtype=torch.float64)
+    _, gradients = loss_and_gradients(fixed_step_rk4, field, x0, step, target)
+    _, reference = loss_and_gradients(autograd_rk4, field, x0, step, target)
+
+    def loss_at(multiplier):
+        with torch.no_grad():
+            field.gene_multipliers[0] = multiplier
+            return float(((fixed_step_rk4(field, x0, step, 3) - target) ** 2).sum())
+
+    epsilon = 1e-7
+    one_sided = (loss_at(epsilon) - loss_at(0.0)) / epsilon
+    assert abs(one_sided) > 1e-3
+    assert float(gradients["gene_multipliers"][0]) == pytest.approx(one_sided, rel=1e-4)
+    assert float(reference["gene_multipliers"][0]) == pytest.approx(one_sided, rel=1e-4)
 
 
 def test_hand_written_backward_gives_the_start_state_gradient():

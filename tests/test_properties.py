@@ -72,7 +72,7 @@ def check_sparsity(est):
     """A float target is met: each mask exactly (up to rounding), sparsity_ within one step.
 
     DASH counts the second-layer weights of a gene whose multiplier ReLU(v) is 0
-    as zeros: such a "dead" gene (its rate stays 0, its gradient too) adds up to
+    as zeros: such a gene, held constant by the fitted model, adds up to
     1 / (2 n_genes) to sparsity_ beyond the pruning target.
     """
     target = est.sparsity
