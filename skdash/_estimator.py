@@ -197,8 +197,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
         :math:`(1 - w) L_{data} + w\\, \\mathrm{mean}(J(\\tilde x) - \\tilde x P)^2`
         on random states :math:`\\tilde x`.  Needs a prior.  ``None`` means
         0.05 when a prior is given and 0 otherwise (on SIM350 it lifts the AUPR
-        of ``edge_scores_`` from 0.53 without prior to 0.94 with the exact prior
-        and 0.82 with 20% of its edges wrong; see the user guide); the value used
+        of ``edge_scores_`` from 0.55 without prior to 0.97 with the exact prior
+        and 0.86 with 20% of its edges wrong; see the user guide); the value used
         is stored in ``prior_loss_weight_``.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the model and the training.
