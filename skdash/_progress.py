@@ -56,11 +56,13 @@ class _Reporter:
     Subclasses name what the bar counts in ``_desc`` and ``_unit``.
     """
 
-    def __init__(self, total, *, verbose=1, file=None, bar=None):
+    def __init__(self, total, *, verbose=1, file=None, bar=None, title=None):
         self.total = total
         self.verbose = verbose
         self.file = file
-        self._bar = _open_bar(total, self._desc, self._unit, file, bar)
+        self._bar = _open_bar(total, self._desc if title is None else f"{self._desc} {title}", self._unit, file, bar)
+        if title is not None and self._bar is None:
+            print(f"{self._desc} {title}", file=self._stream, flush=True)
 
     @property
     def _stream(self):
@@ -104,6 +106,9 @@ class EpochProgress(_Reporter):
         Where to write; ``None`` means ``sys.stderr`` at the time of writing.
     bar : bool or None, default=None
         Force (True) or forbid (False) the bar; None decides as described above.
+    title : str, default=None
+        What this training is, when a fit trains several models: the bar's
+        label, or a line of its own before the plain lines.
 
     Examples
     --------
@@ -135,7 +140,7 @@ class EpochProgress(_Reporter):
             self._bar.write(format_record(record), file=self._stream)
 
 
-def epoch_progress(verbose, total, *, file=None):
+def epoch_progress(verbose, total, *, file=None, title=None):
     """Context manager yielding an :class:`EpochProgress` for the training loop, or None when quiet.
 
     Examples
@@ -147,7 +152,7 @@ def epoch_progress(verbose, total, *, file=None):
     """
     if not verbose:
         return contextlib.nullcontext(None)
-    return EpochProgress(total, verbose=verbose, file=file)
+    return EpochProgress(total, verbose=verbose, file=file, title=title)
 
 
 class MemberProgress(_Reporter):

@@ -160,8 +160,8 @@ _FIT_OPTIONS = (
                     "LAMBDA_IN,LAMBDA_OUT; default 0.5,0.05 with a prior, 0 without",
                     metavar="LAMBDA[,LAMBDA_OUT]", items=("LAMBDA_IN", "LAMBDA_OUT")),
     EstimatorOption("--prior-loss-weight", "prior_loss_weight",
-                    "PHOENIX's regulariser, the prior's weight in the training loss; default 0.05 with a "
-                    "prior, 0 without"),
+                    "PHOENIX's regulariser, the prior's weight in the training loss; 'auto' (default) "
+                    "chooses it from the held-out transitions, 0 without a prior"),
     EstimatorOption("--max-epochs", "max_epochs", ""),
     EstimatorOption("--hidden-units", "hidden_units", ""),
     EstimatorOption("--learning-rate", "learning_rate", ""),

@@ -1,16 +1,20 @@
 """Evidence for every pair (edge_scores_) and the data-sized reported network (adjacency_)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from skdash import DASHRegulatoryEstimator
+from skdash._estimator import PRIOR_LOSS_TOLERANCE, PRIOR_LOSS_WEIGHTS
 from skdash._evidence import (edge_evidence, field_jacobians, mean_sensitivities, network_size, select_edges,
                               target_normalized)
 from skdash._phoenix import PhoenixField
 from skdash.datasets import make_regulatory_network
 from skdash.metrics import edge_aupr
 from skdash.pruning import PruningSchedule
+
+from .conftest import FAST
 
 
 def random_field(n_genes=5, hidden_units=3, seed=0):
@@ -175,11 +179,68 @@ def test_pruned_fit_ranks_pruned_pairs_below_used_ones(toy):
     assert np.all(est.adjacency_ <= est.path_adjacency_)
 
 
-def test_prior_loss_weight_defaults_to_a_light_pull_towards_a_given_prior(toy):
+def test_prior_loss_weight_is_chosen_with_a_prior_and_zero_without(toy):
     settings = dict(hidden_units=4, max_epochs=2, sparsity=0.0, random_state=0)
     with_prior = DASHRegulatoryEstimator(prior=toy.prior, **settings).fit(toy.X, t=toy.t, trajectory=toy.trajectory)
-    assert with_prior.prior_loss_weight_ == 0.05
+    assert with_prior.prior_loss_weight_ in PRIOR_LOSS_WEIGHTS and len(with_prior.prior_loss_path_) >= 2
+    earlier = DASHRegulatoryEstimator(prior=toy.prior, prior_loss_weight=None, **settings)
+    assert earlier.fit(toy.X, t=toy.t, trajectory=toy.trajectory).prior_loss_weight_ == 0.05
+    assert len(earlier.prior_loss_path_) == 1
     without = DASHRegulatoryEstimator(**settings).fit(toy.X, t=toy.t, trajectory=toy.trajectory)
     assert without.prior_loss_weight_ == 0.0
     explicit = DASHRegulatoryEstimator(prior=toy.prior, prior_loss_weight=0.0, **settings)
     assert explicit.fit(toy.X, t=toy.t, trajectory=toy.trajectory).prior_loss_weight_ == 0.0
+
+
+def _auto_choice(path, tolerance):
+    """The rule of prior_loss_weight="auto", recomputed from its recorded path."""
+    chosen, lowest = None, np.inf
+    baseline = path["validation_loss"] / (1.0 - path["skill"])
+    for weight, loss, base in zip(path["prior_loss_weight"], path["validation_loss"], baseline):
+        if chosen is not None and loss - min(lowest, loss) > tolerance * base:
+            break
+        chosen, lowest = weight, min(lowest, loss)
+    return chosen
+
+
+def test_auto_prior_loss_weight_keeps_the_strongest_pull_the_held_out_forecasts_allow(toy):
+    settings = dict(FAST, sparsity=0.0, max_epochs=6)
+    auto = DASHRegulatoryEstimator(prior=toy.prior, prior_loss_weight="auto", **settings)
+    auto.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    path = auto.prior_loss_path_
+    n_tried = len(path)
+    assert list(path["prior_loss_weight"]) == list(PRIOR_LOSS_WEIGHTS[:n_tried])
+    assert path["chosen"].sum() == 1
+    assert path.loc[path["chosen"], "prior_loss_weight"].item() == auto.prior_loss_weight_
+    assert auto.prior_loss_weight_ == _auto_choice(path, PRIOR_LOSS_TOLERANCE)
+    # the search ends at the first weight that costs too much, or after the last candidate
+    assert n_tried == len(PRIOR_LOSS_WEIGHTS) or path["prior_loss_weight"].iloc[-1] > auto.prior_loss_weight_
+    # the kept model is the fit with the chosen weight
+    fixed = DASHRegulatoryEstimator(prior=toy.prior, prior_loss_weight=auto.prior_loss_weight_, **settings)
+    fixed.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    np.testing.assert_allclose(auto.edge_scores_, fixed.edge_scores_, rtol=1e-5, atol=1e-8)
+    np.testing.assert_array_equal(auto.adjacency_, fixed.adjacency_)
+    assert auto.forecast_skill_ == pytest.approx(fixed.forecast_skill_, rel=1e-4, abs=1e-6)
+
+
+def test_auto_prior_loss_weight_rule_rejects_a_weight_that_costs_the_forecasts():
+    path = pd.DataFrame({"prior_loss_weight": [0.05, 0.1, 0.2, 0.5],
+                         "validation_loss": [1.00, 1.02, 1.08, 1.01], "skill": [0.0, -0.02, -0.08, -0.01]})
+    # baseline error 1: 0.1 costs 0.02 (kept), 0.2 costs 0.08 (> 0.05, ends the search)
+    assert _auto_choice(path, 0.05) == 0.1
+
+
+def test_auto_prior_loss_weight_without_a_prior_or_without_held_out_data(toy):
+    settings = dict(FAST, sparsity=0.0, max_epochs=2)
+    without = DASHRegulatoryEstimator(prior_loss_weight="auto", **settings)
+    without.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    assert without.prior_loss_weight_ == 0.0
+    assert list(without.prior_loss_path_["prior_loss_weight"]) == [0.0]
+    # without held-out transitions the training ones decide, as for the checkpoint
+    no_validation = DASHRegulatoryEstimator(prior=toy.prior, prior_loss_weight="auto", validation_fraction=0.0,
+                                            **settings)
+    no_validation.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    path = no_validation.prior_loss_path_
+    assert len(path) >= 2 and no_validation.prior_loss_weight_ == _auto_choice(path, PRIOR_LOSS_TOLERANCE)
+    np.testing.assert_allclose(path.loc[path["chosen"], "validation_loss"].item(),
+                               no_validation.history_[no_validation.best_epoch_ - 1]["train_loss"])
