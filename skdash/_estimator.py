@@ -662,9 +662,20 @@ class DASHRegulatoryEstimator(BaseEstimator):
         baseline_error = _self_relaxation_error(train_set, held_out)
         run, selection = None, []
         for weight in prior_loss_weights:
-            candidate = self._train(setting, weight, title=(
-                f"prior_loss_weight={weight:g} (of {', '.join(f'{w:g}' for w in prior_loss_weights)})"
-                if len(prior_loss_weights) > 1 else None))
+            title = (f"prior_loss_weight={weight:g} (of {', '.join(f'{w:g}' for w in prior_loss_weights)})"
+                     if len(prior_loss_weights) > 1 else None)
+            try:
+                candidate = self._train(setting, weight, title=title)
+            except FloatingPointError as error:
+                if run is None:
+                    raise
+                # a stronger pull that diverges ends the search like one that costs too much
+                warnings.warn(f"Training with prior_loss_weight={weight:g} failed ({error}); kept "
+                              f"prior_loss_weight={run.prior_loss_weight:g}.", RuntimeWarning,
+                              stacklevel=_user_stacklevel())
+                selection.append({"prior_loss_weight": weight, "validation_loss": float("nan"),
+                                  "skill": float("nan"), "chosen": False})
+                break
             error = candidate.monitored_error
             lowest = min([row["validation_loss"] for row in selection] + [error])
             # the prior may cost the held-out forecasts (the training ones without a validation
@@ -697,7 +708,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         # for simulate(clamp=...) and perturbation_effects: ranges, start states, horizon
         self.expression_min_, self.expression_max_, self.initial_states_, self.longest_span_ = \
             simulation_reference(X, t, trajectory)
-        self._check_reliability(train_set, held_out)
+        self._check_reliability(train_set, held_out, baseline_error)
         return self
 
     def _train(self, setting, prior_loss_weight, title=None):
@@ -748,17 +759,17 @@ class DASHRegulatoryEstimator(BaseEstimator):
         """
         return callbacks
 
-    def _check_reliability(self, train, held_out):
+    def _check_reliability(self, train, held_out, baseline_error):
         """Set ``forecast_skill_`` and warn when the data do not support the network.
 
         The skill compares the model's one-step forecasts of the held-out
         transitions with those of the model without regulation, in which each
         gene relaxes on its own towards a level (fitted on the training
-        transitions): 1 is perfect, 0 means the regulation learned adds nothing.
+        transitions; its error is ``baseline_error``): 1 is perfect, 0 means
+        the regulation learned adds nothing.
         """
         forecast = self._forecast_transitions(held_out.x0, held_out.dt)
         error = float(np.mean((forecast - held_out.x1.cpu().double().numpy()) ** 2))
-        baseline_error = _self_relaxation_error(train, held_out)
         self.forecast_skill_ = 1.0 - error / baseline_error if baseline_error > 0 else float("nan")
         n_weights = sum(int(torch.count_nonzero(getattr(self.module_, name))) for name in PRUNABLE)
         n_observed = train.x1.numel()

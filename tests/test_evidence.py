@@ -244,3 +244,27 @@ def test_auto_prior_loss_weight_without_a_prior_or_without_held_out_data(toy):
     assert len(path) >= 2 and no_validation.prior_loss_weight_ == _auto_choice(path, PRIOR_LOSS_TOLERANCE)
     np.testing.assert_allclose(path.loc[path["chosen"], "validation_loss"].item(),
                                no_validation.history_[no_validation.best_epoch_ - 1]["train_loss"])
+
+
+class _DivergesAbove(DASHRegulatoryEstimator):
+    """Training fails for every prior-loss weight above ``limit`` (class attribute)."""
+
+    limit = 0.05
+
+    def _train(self, setting, prior_loss_weight, title=None):
+        if prior_loss_weight > self.limit:
+            raise FloatingPointError("Training diverged at epoch 1 (loss is nan).")
+        return super()._train(setting, prior_loss_weight, title=title)
+
+
+def test_auto_prior_loss_weight_keeps_the_last_weight_that_trained_when_a_stronger_one_fails(toy):
+    est = _DivergesAbove(prior=toy.prior, prior_loss_weight="auto", **dict(FAST, sparsity=0.0, max_epochs=2))
+    with pytest.warns(RuntimeWarning, match=r"prior_loss_weight=0\.1 failed \(Training diverged.*kept "
+                                            r"prior_loss_weight=0\.05"):
+        est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    assert est.prior_loss_weight_ == 0.05
+    assert list(est.prior_loss_path_["prior_loss_weight"]) == [0.05, 0.1]
+    assert np.isnan(est.prior_loss_path_["validation_loss"].iloc[1]) and not est.prior_loss_path_["chosen"].iloc[1]
+    first_fails = _DivergesAbove(prior=toy.prior, prior_loss_weight=0.2, **dict(FAST, sparsity=0.0, max_epochs=2))
+    with pytest.raises(FloatingPointError, match="Training diverged"):
+        first_fails.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
