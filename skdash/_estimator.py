@@ -666,11 +666,11 @@ class DASHRegulatoryEstimator(BaseEstimator):
                      if len(prior_loss_weights) > 1 else None)
             try:
                 candidate = self._train(setting, weight, title=title)
-            except FloatingPointError as error:
+            except FloatingPointError as failure:
                 if run is None:
                     raise
                 # a stronger pull that diverges ends the search like one that costs too much
-                warnings.warn(f"Training with prior_loss_weight={weight:g} failed ({error}); kept "
+                warnings.warn(f"Training with prior_loss_weight={weight:g} failed ({failure}); kept "
                               f"prior_loss_weight={run.prior_loss_weight:g}.", RuntimeWarning,
                               stacklevel=_user_stacklevel())
                 selection.append({"prior_loss_weight": weight, "validation_loss": float("nan"),
