@@ -100,6 +100,11 @@ def _self_relaxation_error(train, held_out):
     return float(np.mean((baseline - x1) ** 2))
 
 
+def _forecast_skill(error, baseline_error):
+    """1 - error / baseline_error: 1 is perfect, 0 no better than the model without regulation."""
+    return 1.0 - error / baseline_error if baseline_error > 0 else float("nan")
+
+
 _ROUTING_MESSAGE = (
     "Enable scikit-learn metadata routing so that `t` and `trajectory` reach both fit and "
     "score: `sklearn.set_config(enable_metadata_routing=True)` or "
@@ -684,7 +689,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
             # more ends the search
             accepted = run is None or error - lowest <= PRIOR_LOSS_TOLERANCE * baseline_error
             selection.append({"prior_loss_weight": weight, "validation_loss": error,
-                              "skill": 1.0 - error / baseline_error if baseline_error > 0 else float("nan"),
+                              "skill": _forecast_skill(error, baseline_error),
                               "chosen": False})
             if not accepted:
                 break
@@ -770,7 +775,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         """
         forecast = self._forecast_transitions(held_out.x0, held_out.dt)
         error = float(np.mean((forecast - held_out.x1.cpu().double().numpy()) ** 2))
-        self.forecast_skill_ = 1.0 - error / baseline_error if baseline_error > 0 else float("nan")
+        self.forecast_skill_ = _forecast_skill(error, baseline_error)
         n_weights = sum(int(torch.count_nonzero(getattr(self.module_, name))) for name in PRUNABLE)
         n_observed = train.x1.numel()
         problems = []
