@@ -8,9 +8,11 @@ nothing of scikit-learn.
 
 import copy
 import dataclasses
+import time
 import warnings
 from numbers import Integral, Real
 
+import joblib
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -31,7 +33,7 @@ from ._perturbation import (check_clamp, clamped_states, influence_from_effects,
                             simulation_reference)
 from ._phoenix import PRUNABLE, PhoenixField
 from ._prior import align_gene_matrix, has_edges, to_torch
-from ._progress import epoch_progress
+from ._progress import epoch_progress, training_report
 from .solvers import METHODS, make_solver
 from .exceptions import UnreliableFitWarning
 from ._training import (BestCheckpoint, DashPruning, EarlyStopping, PlateauSchedule, PriorRegularizer, TrainingLoop,
@@ -88,6 +90,16 @@ class _TrainingRun:
     best_epoch: int
     sensitivity_path: SensitivityPath
     monitored_error: float
+    seconds: float
+
+
+def _attempt_training(estimator, setting, prior_loss_weight, n_threads, title, verbose):
+    """``estimator._train(...)``, or the FloatingPointError it raised, so that one
+    candidate's divergence does not discard the others trained beside it."""
+    try:
+        return estimator._train(setting, prior_loss_weight, n_threads, title=title, verbose=verbose)
+    except FloatingPointError as failure:
+        return failure
 
 
 def _self_relaxation_error(train, held_out):
@@ -276,6 +288,19 @@ class DASHRegulatoryEstimator(BaseEstimator):
         the machine's load of the last minute leaves free; the choice is stored
         in ``n_threads_``.  Set 1 when several fits run in parallel (joblib,
         Dask) so that they do not oversubscribe the cores.
+    n_jobs : int, default=None
+        Candidate trainings of ``prior_loss_weight="auto"`` run at a time, by
+        :class:`joblib.Parallel` in worker processes (None: 1 unless in a
+        :func:`joblib.parallel_config` context; -1: all cores).  The candidates
+        are trained in groups of ``n_jobs`` in the order of the search, and the
+        search's rule is applied in that order, so the weight chosen and the
+        model kept are those of the serial search (a candidate trained beyond
+        the one that ends it is discarded).  With ``n_threads=None`` each
+        training gets at most ``max(1, joblib.cpu_count() // n_jobs)`` threads;
+        torch sums in another order with another number of threads, so set
+        ``n_threads`` for results identical bit for bit whatever ``n_jobs`` is.
+        Memory grows with the trainings held at once.  A fit that trains one
+        model (a fixed ``prior_loss_weight``, no prior) ignores it.
     random_state : int, RandomState instance or None, default=None
         Seeds everything random (initialisation, splits, batches, scores) through a
         local torch generator; the global RNGs are not touched when it is an int.
@@ -425,6 +450,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         "dtype": [StrOptions({"float32", "float64"})],
         "device": [str],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -449,6 +475,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         dtype="float32",
         device="cpu",
         n_threads=None,
+        n_jobs=None,
         random_state=None,
         verbose=0,
     ):
@@ -469,6 +496,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self.dtype = dtype
         self.device = device
         self.n_threads = n_threads
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
@@ -665,17 +693,19 @@ class DASHRegulatoryEstimator(BaseEstimator):
                 X[pd.unique(np.concatenate([starts[~validation], ends[~validation]]))]),
         )
         baseline_error = _self_relaxation_error(train_set, held_out)
+        n_workers = 1
+        if len(prior_loss_weights) > 1:
+            n_workers = max(1, min(joblib.effective_n_jobs(self.n_jobs), len(prior_loss_weights)))
+        n_threads = self.n_threads
+        if n_threads is None:
+            n_threads = min(default_threads(n_genes, self.hidden_units), max(1, joblib.cpu_count() // n_workers))
         run, selection = None, []
-        for weight in prior_loss_weights:
-            title = (f"prior_loss_weight={weight:g} (of {', '.join(f'{w:g}' for w in prior_loss_weights)})"
-                     if len(prior_loss_weights) > 1 else None)
-            try:
-                candidate = self._train(setting, weight, title=title)
-            except FloatingPointError as failure:
+        for weight, candidate in self._candidate_trainings(setting, prior_loss_weights, n_threads, n_workers):
+            if isinstance(candidate, FloatingPointError):
                 if run is None:
-                    raise
+                    raise candidate
                 # a stronger pull that diverges ends the search like one that costs too much
-                warnings.warn(f"Training with prior_loss_weight={weight:g} failed ({failure}); kept "
+                warnings.warn(f"Training with prior_loss_weight={weight:g} failed ({candidate}); kept "
                               f"prior_loss_weight={run.prior_loss_weight:g}.", RuntimeWarning,
                               stacklevel=_user_stacklevel())
                 selection.append({"prior_loss_weight": weight, "validation_loss": float("nan"),
@@ -716,11 +746,40 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self._check_reliability(train_set, held_out, baseline_error)
         return self
 
-    def _train(self, setting, prior_loss_weight, title=None):
-        """Train one model with ``prior_loss_weight``; every candidate weight starts from the same seed.
+    def _candidate_trainings(self, setting, prior_loss_weights, n_threads, n_workers):
+        """(weight, trained candidate) in the search's order, a failed one as its FloatingPointError.
 
-        ``title`` names the training in the progress report.
+        A generator, so that the search stops training when it stops reading:
+        one training at a time in this process (with its own progress report),
+        or groups of ``n_workers`` in joblib's workers, each group reported as
+        it finishes.
         """
+        def title(weight):
+            if len(prior_loss_weights) == 1:
+                return None
+            return f"prior_loss_weight={weight:g} (of {', '.join(f'{w:g}' for w in prior_loss_weights)})"
+
+        if n_workers == 1:
+            for weight in prior_loss_weights:
+                yield weight, _attempt_training(self, setting, weight, n_threads, title(weight), self.verbose)
+            return
+        for first in range(0, len(prior_loss_weights), n_workers):
+            group = prior_loss_weights[first:first + n_workers]
+            trained = joblib.Parallel(n_jobs=n_workers)(
+                joblib.delayed(_attempt_training)(self, setting, weight, n_threads, None, 0) for weight in group)
+            for weight, candidate in zip(group, trained):
+                if not isinstance(candidate, FloatingPointError):
+                    training_report(self.verbose, title(weight), len(candidate.history), candidate.seconds,
+                                    candidate.monitored_error)
+                yield weight, candidate
+
+    def _train(self, setting, prior_loss_weight, n_threads, title=None, verbose=0):
+        """Train one model with ``prior_loss_weight`` on ``n_threads`` torch threads; every candidate
+        weight starts from the same seed.
+
+        ``title`` names the training in the progress report (``verbose`` as the estimator's).
+        """
+        started = time.perf_counter()
         generator = torch.Generator().manual_seed(setting.seed)
         field = PhoenixField(setting.n_genes, self.hidden_units, generator=generator, dtype=self._torch_dtype)
         field.to(self.device)
@@ -739,9 +798,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
         callbacks += [sensitivity_path, PlateauSchedule(), checkpoint]
         if self.early_stopping:
             callbacks.append(EarlyStopping(self.n_iter_no_change))
-        n_threads = (self.n_threads if self.n_threads is not None
-                     else default_threads(setting.n_genes, self.hidden_units))
-        with torch_threads(n_threads), epoch_progress(self.verbose, self.max_epochs, title=title) as progress:
+        with torch_threads(n_threads), epoch_progress(verbose, self.max_epochs, title=title) as progress:
             loop = TrainingLoop(
                 field, setting.train_set, setting.validation_set, solver=solver, generator=generator,
                 max_epochs=self.max_epochs, learning_rate=self.learning_rate, batch_size=setting.batch_size,
@@ -753,7 +810,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
         return _TrainingRun(
             prior_loss_weight=prior_loss_weight, field=field, solver=solver, n_threads=n_threads, history=history,
             best_epoch=best, sensitivity_path=sensitivity_path,
-            monitored_error=history[best - 1]["monitored_loss"] if best > 0 else float("nan"))
+            monitored_error=history[best - 1]["monitored_loss"] if best > 0 else float("nan"),
+            seconds=time.perf_counter() - started)
 
     def _training_callbacks(self, callbacks):
         """The callbacks of a fit, in the order they receive each event.

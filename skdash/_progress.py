@@ -155,6 +155,23 @@ def epoch_progress(verbose, total, *, file=None, title=None):
     return EpochProgress(total, verbose=verbose, file=file, title=title)
 
 
+def training_report(verbose, title, n_epochs, seconds, monitored_loss, *, file=None):
+    """One line for a training that ran where it could not report its epochs (a worker), when ``verbose``.
+
+    Examples
+    --------
+    >>> import io
+    >>> from skdash._progress import training_report
+    >>> out = io.StringIO()
+    >>> training_report(1, "prior_loss_weight=0.1", 131, 52.25, 2.5e-3, file=out)
+    >>> print(out.getvalue().strip())
+    DASH prior_loss_weight=0.1: 131 epochs in 52.2 s, monitored loss 2.500e-03
+    """
+    if verbose:
+        print(f"DASH {title}: {n_epochs} epochs in {seconds:.1f} s, monitored loss {monitored_loss:.3e}",
+              file=sys.stderr if file is None else file, flush=True)
+
+
 class MemberProgress(_Reporter):
     """Report the members of an ensemble as they finish fitting.
 

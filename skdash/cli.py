@@ -308,7 +308,8 @@ def build_parser():
                           "each edge's confidence (fraction of the models that keep it) and sign; the "
                           "network is the edges at least half of them keep")
     fit.add_argument("--jobs", type=_bounded(int, 1), default=None,
-                     help="models fitted at a time with --bootstrap (default: 1)")
+                     help="models trained at a time: the candidate prior-loss weights of one fit (see "
+                          "--prior-loss-weight), or with --bootstrap the members (default: 1)")
     fit.add_argument("--top-k", type=_bounded(int, 1), default=None, help="write only the K strongest edges")
     fit.add_argument("--threshold", type=_bounded(float, 0.0), default=None,
                      help="write only edges with |weight| >= THRESHOLD")
@@ -448,15 +449,17 @@ def run_fit(args):
     if args.bootstrap is not None and args.threshold is not None:
         raise BadInput("--threshold filters a single model's |weight|; with --bootstrap the network is chosen by "
                        "confidence (use --top-k to shorten it)")
-    estimator = DASHRegulatoryEstimator(prior=prior, verbose=args.verbose if args.bootstrap is None else 0,
+    single = args.bootstrap is None
+    estimator = DASHRegulatoryEstimator(prior=prior, verbose=args.verbose if single else 0,
+                                        n_jobs=args.jobs if single else None,
                                         **estimator_params(args, _FIT_OPTIONS, _parameter_groups()))
-    model = estimator if args.bootstrap is None else StabilitySelection(
+    model = estimator if single else StabilitySelection(
         estimator, n_estimators=args.bootstrap, n_jobs=args.jobs, random_state=estimator.random_state,
         verbose=args.verbose)
     started = time.perf_counter()
     with _reported_as_bad_input(ValueError):  # the estimator rejects the data or the settings
         model.fit(X, t=t, trajectory=trajectory)
-    if args.bootstrap is None:
+    if single:
         edges = estimator.get_network(top_k=args.top_k, threshold=args.threshold)
         _info(f"Fitted in {time.perf_counter() - started:.1f} s: {estimator.n_iter_} epochs, kept epoch "
               f"{estimator.best_epoch_}, sparsity {estimator.sparsity_:.3f}.")

@@ -1,5 +1,6 @@
 """Evidence for every pair (edge_scores_) and the data-sized reported network (adjacency_)."""
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -251,16 +252,20 @@ class _DivergesAbove(DASHRegulatoryEstimator):
 
     limit = 0.05
 
-    def _train(self, setting, prior_loss_weight, title=None):
+    def _train(self, setting, prior_loss_weight, n_threads, title=None, verbose=0):
         if prior_loss_weight > self.limit:
             raise FloatingPointError("Training diverged at epoch 1 (loss is nan).")
-        return super()._train(setting, prior_loss_weight, title=title)
+        return super()._train(setting, prior_loss_weight, n_threads, title=title, verbose=verbose)
 
 
-def test_auto_prior_loss_weight_keeps_the_last_weight_that_trained_when_a_stronger_one_fails(toy):
-    est = _DivergesAbove(prior=toy.prior, prior_loss_weight="auto", **dict(FAST, sparsity=0.0, max_epochs=2))
-    with pytest.warns(RuntimeWarning, match=r"prior_loss_weight=0\.1 failed \(Training diverged.*kept "
-                                            r"prior_loss_weight=0\.05"):
+# n_jobs=2 trains the first two candidates together; in threads, because the worker
+# processes of joblib's default backend cannot import this test module's subclass
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_auto_prior_loss_weight_keeps_the_last_weight_that_trained_when_a_stronger_one_fails(toy, n_jobs):
+    est = _DivergesAbove(prior=toy.prior, prior_loss_weight="auto", n_jobs=n_jobs,
+                         **dict(FAST, sparsity=0.0, max_epochs=2))
+    failed = r"prior_loss_weight=0\.1 failed \(Training diverged.*kept prior_loss_weight=0\.05"
+    with joblib.parallel_config(backend="threading"), pytest.warns(RuntimeWarning, match=failed):
         est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
     assert est.prior_loss_weight_ == 0.05
     assert list(est.prior_loss_path_["prior_loss_weight"]) == [0.05, 0.1]
@@ -268,3 +273,19 @@ def test_auto_prior_loss_weight_keeps_the_last_weight_that_trained_when_a_strong
     first_fails = _DivergesAbove(prior=toy.prior, prior_loss_weight=0.2, **dict(FAST, sparsity=0.0, max_epochs=2))
     with pytest.raises(FloatingPointError, match="Training diverged"):
         first_fails.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+
+
+def test_auto_prior_loss_weight_in_parallel_chooses_and_keeps_what_the_serial_search_does(toy, capsys):
+    settings = dict(FAST, prior=toy.prior, prior_loss_weight="auto", sparsity=0.0, max_epochs=6, n_threads=1)
+    serial = DASHRegulatoryEstimator(**settings).fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    parallel = DASHRegulatoryEstimator(**settings, n_jobs=2, verbose=1)
+    parallel.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    # the same path (a candidate trained beyond the one that ends the search is not in it)
+    pd.testing.assert_frame_equal(parallel.prior_loss_path_, serial.prior_loss_path_, rtol=1e-6)
+    assert parallel.prior_loss_weight_ == serial.prior_loss_weight_
+    np.testing.assert_allclose(parallel.edge_scores_, serial.edge_scores_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(parallel.adjacency_, serial.adjacency_)
+    # each candidate trained in a worker is reported by one line once its group is done
+    reported = [line for line in capsys.readouterr().err.splitlines() if line.startswith("DASH prior_loss_weight=")]
+    assert len(reported) >= len(serial.prior_loss_path_)
+    assert all(" epochs in " in line for line in reported)
