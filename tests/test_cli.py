@@ -208,7 +208,7 @@ def test_process_demo_writes_network_and_figure_to_a_named_folder(processes, fil
 # In-process: the same entry point
 # --------------------------------------------------------------------------
 def test_fit_is_reproducible_and_matches_the_estimator(files, tmp_path, capsys):
-    from skdash import DASHRegulatoryEstimator
+    from skdash import DASHRegulatoryEstimator, load_model
     from skdash.io import read_expression, read_prior
 
     _, expression, prior, _ = files
@@ -219,6 +219,13 @@ def test_fit_is_reproducible_and_matches_the_estimator(files, tmp_path, capsys):
         assert status == 0, err
         outputs.append((tmp_path / name).read_text())
     assert outputs[0] == outputs[1]
+    # --jobs trains the candidate prior-loss weights at a time: the same search, the same network
+    status, _, err = run(["fit", expression, "--prior", prior, "--out", tmp_path / "c.tsv", "--jobs", "2",
+                          "--save-model", tmp_path / "c.pt", *FAST_OPTIONS], capsys)
+    assert status == 0, err
+    assert (tmp_path / "c.tsv").read_text() == outputs[0]
+    parallel = load_model(tmp_path / "c.pt")
+    assert parallel.n_jobs == 2 and len(parallel.prior_loss_path_) > 1
     X, t, trajectory = read_expression(expression)
     estimator = DASHRegulatoryEstimator(prior=read_prior(prior, X.columns), max_epochs=6, hidden_units=6,
                                         learning_rate=0.01, random_state=0)
