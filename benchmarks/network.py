@@ -68,7 +68,8 @@ k = the number of true edges.
 
 Scores per run: AUPR and AUROC of the ranking of all off-diagonal pairs (``skdash.metrics.
 edge_aupr`` / ``edge_auroc``), precision / recall / F1 of the reported network on off-diagonal
-pairs (scikit-learn), and wall seconds.  genie3, grnboost2 and dyngenie3 do not look at the
+pairs (scikit-learn), wall seconds, and for skdash the prior-loss weight
+its fit used.  genie3, grnboost2 and dyngenie3 do not look at the
 prior and the data do not change with it, so their corrupt20 / corrupt40 / none rows are
 copies of the exact-prior run (column ``reused_from``).
 
@@ -143,7 +144,9 @@ METRICS = ["aupr", "auroc", "precision", "recall", "f1", "seconds"]
 LABELS = {"aupr": "AUPR", "auroc": "AUROC", "precision": "precision", "recall": "recall", "f1": "F1",
           "seconds": "seconds"}
 KEY = ["method", "dataset", "noise", "prior", "seed"]
-COLUMNS = KEY + ["n_genes", "reused_from"] + METRICS + ["n_predicted_edges", "n_true_edges", "network_from"]
+#: prior_loss_weight: the weight skdash's fit used (its "auto" search's choice); NaN for the others.
+COLUMNS = (KEY + ["n_genes", "reused_from"] + METRICS
+           + ["n_predicted_edges", "n_true_edges", "network_from", "prior_loss_weight"])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -215,7 +218,7 @@ def run_skdash(method, data, seed, settings):
     est = DASHRegulatoryEstimator(prior=data.prior, n_threads=1, random_state=seed, max_epochs=settings.max_epochs,
                                   pruning=PruningSchedule(**settings.schedule), **METHODS[method].params)
     est.fit(data.X, t=data.t, trajectory=data.trajectory)
-    return _skdash_scores(est), np.asarray(est.adjacency_, dtype=bool), "adjacency_"
+    return _skdash_scores(est), np.asarray(est.adjacency_, dtype=bool), "adjacency_", est.prior_loss_weight_
 
 
 def arboreto_scores(X, gene_names, regressor, settings, seed):
@@ -338,13 +341,14 @@ def run_one(method, dataset, noise, prior, seed, settings, cache_dir):
         raise RuntimeError(f"{dataset}: the prior's edge count differs from the truth's; the peers' top-k "
                            "and the reuse of prior-free runs assume they match.")
     started = time.perf_counter()
+    prior_loss_weight = np.nan
     if method == "prior":
         if data.prior is None:
             return None   # nothing to score
         prior_matrix = np.asarray(data.prior, dtype=float)
         scores, adjacency, network_from = np.abs(prior_matrix), prior_matrix != 0, "prior edges"
     elif method in SKDASH:
-        scores, adjacency, network_from = run_skdash(method, data, seed, settings)
+        scores, adjacency, network_from, prior_loss_weight = run_skdash(method, data, seed, settings)
     else:
         scores = peer_scores(method, data, seed, settings)
         adjacency, network_from = top_k_adjacency(scores, n_true), f"top {n_true}"
@@ -352,7 +356,7 @@ def run_one(method, dataset, noise, prior, seed, settings, cache_dir):
     row = score_run(data.network, scores, adjacency)
     row.update(method=method, dataset=dataset, noise=noise, prior=prior, seed=seed,
                n_genes=DATASETS[dataset]["n_genes"], reused_from="", network_from=network_from,
-               seconds=seconds if method != "prior" else np.nan)
+               seconds=seconds if method != "prior" else np.nan, prior_loss_weight=prior_loss_weight)
     return {column: row.get(column, np.nan) for column in COLUMNS}
 
 
@@ -394,6 +398,10 @@ def read_runs(path):
 
 
 def append_row(path, row):
+    if path.exists() and pd.read_csv(path, nrows=0).columns.tolist() != COLUMNS:
+        # a runs.csv of an earlier version of this script: rewritten once with today's columns
+        pd.concat([read_runs(path), pd.DataFrame([row], columns=COLUMNS)]).to_csv(path, index=False)
+        return
     pd.DataFrame([row], columns=COLUMNS).to_csv(path, mode="a", header=not path.exists(), index=False)
 
 

@@ -1,7 +1,7 @@
 """Knockout predictions of DASH against a simulator's true knockouts and a linear baseline.
 
 Usage: python benchmarks/perturbation.py --output DIR [--simulator sim350|harissa] [--quick]
-       [--random-state 0]
+       [--random-state 0] [--jobs 1]
 
 Fits DASH (5% noise) with the exact prior, a 40%-corrupted prior and no prior;
 knocks out input genes and non-input regulators (held at 0); and compares the
@@ -160,6 +160,8 @@ def main(argv=None):
                         help="where the data and the true knockouts come from")
     parser.add_argument("--quick", action="store_true", help="fewer trajectories, epochs and knockouts")
     parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="candidate prior-loss weights of one fit trained at a time (n_jobs; the same results)")
     args = parser.parse_args(argv)
     config = CONFIGS[args.simulator, "quick" if args.quick else "full"]
     args.output.mkdir(parents=True, exist_ok=True)
@@ -179,7 +181,7 @@ def main(argv=None):
         rows.append({"prior": "(any)", "method": "linear", "group": group,
                      **scores(predicted, truth[group], genes, minimum[group])})
     for prior_name, prior in priors.items():
-        est = DASHRegulatoryEstimator(prior, max_epochs=config["max_epochs"], n_threads=1,
+        est = DASHRegulatoryEstimator(prior, max_epochs=config["max_epochs"], n_threads=1, n_jobs=args.jobs,
                                       random_state=args.random_state)
         started = time.perf_counter()
         est.fit(data.X, t=data.t, trajectory=data.trajectory)
@@ -192,6 +194,7 @@ def main(argv=None):
             rows.append({"prior": prior_name, "method": "dash", "group": group,
                          **scores(predicted, truth[group], genes, minimum[group]), "test_r2": test_r2,
                          "sparsity": est.sparsity_, "epochs": est.n_iter_, "fit_seconds": fit_seconds,
+                         "prior_loss_weight": est.prior_loss_weight_,
                          "perturb_seconds": time.perf_counter() - started})
         print(pd.DataFrame(rows[-2:]).to_string(index=False, float_format="%.3f"), flush=True)
 
