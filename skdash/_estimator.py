@@ -299,8 +299,10 @@ class DASHRegulatoryEstimator(BaseEstimator):
         training gets at most ``max(1, joblib.cpu_count() // n_jobs)`` threads;
         torch sums in another order with another number of threads, so set
         ``n_threads`` for results identical bit for bit whatever ``n_jobs`` is.
-        Memory grows with the trainings held at once.  A fit that trains one
-        model (a fixed ``prior_loss_weight``, no prior) ignores it.
+        Memory grows with the trainings held at once.  The workers receive a
+        pickled copy of the estimator, so a subclass must be importable
+        there.  A fit that trains one model (a fixed ``prior_loss_weight``,
+        no prior) ignores it.
     random_state : int, RandomState instance or None, default=None
         Seeds everything random (initialisation, splits, batches, scores) through a
         local torch generator; the global RNGs are not touched when it is an int.
