@@ -37,7 +37,7 @@ from ._progress import epoch_progress, training_report
 from .solvers import METHODS, make_solver
 from .exceptions import UnreliableFitWarning
 from ._training import (BestCheckpoint, DashPruning, EarlyStopping, PlateauSchedule, PriorRegularizer, TrainingLoop,
-                        Transitions, default_threads, torch_threads)
+                        Transitions, default_threads, parallel_share, torch_threads)
 from .pruning import CONVERGED, PruningSchedule
 
 #: Below this forecast skill on held-out transitions (1 - MSE / MSE of the
@@ -85,7 +85,6 @@ class _TrainingRun:
     prior_loss_weight: float
     field: PhoenixField
     solver: object
-    n_threads: int
     history: list
     best_epoch: int
     sensitivity_path: SensitivityPath
@@ -695,12 +694,11 @@ class DASHRegulatoryEstimator(BaseEstimator):
                 X[pd.unique(np.concatenate([starts[~validation], ends[~validation]]))]),
         )
         baseline_error = _self_relaxation_error(train_set, held_out)
-        n_workers = 1
-        if len(prior_loss_weights) > 1:
-            n_workers = max(1, min(joblib.effective_n_jobs(self.n_jobs), len(prior_loss_weights)))
-        n_threads = self.n_threads
-        if n_threads is None:
-            n_threads = min(default_threads(n_genes, self.hidden_units), max(1, joblib.cpu_count() // n_workers))
+        n_workers, cores = 1, joblib.cpu_count()
+        if len(prior_loss_weights) > 1:  # a single training ignores n_jobs
+            n_workers, cores = parallel_share(self.n_jobs, len(prior_loss_weights))
+        n_threads = self.n_threads if self.n_threads is not None else min(
+            default_threads(n_genes, self.hidden_units), cores)
         run, selection = None, []
         for weight, candidate in self._candidate_trainings(setting, prior_loss_weights, n_threads, n_workers):
             if isinstance(candidate, FloatingPointError):
@@ -736,11 +734,11 @@ class DASHRegulatoryEstimator(BaseEstimator):
         self.prior_loss_path_ = pd.DataFrame(selection, columns=["prior_loss_weight", "validation_loss", "skill",
                                                                  "chosen"])
         self.history_, self.best_epoch_ = run.history, run.best_epoch
-        self.solver_, self.n_threads_, self.batch_size_ = run.solver, run.n_threads, setting.batch_size
+        self.solver_, self.n_threads_, self.batch_size_ = run.solver, n_threads, setting.batch_size
         self.n_iter_ = len(run.history)
         self.module_ = run.field
         self._time_axis_in_fit = t is not None or trajectory is not None
-        with torch_threads(run.n_threads):
+        with torch_threads(n_threads):
             self._read_out(run.sensitivity_path)
         # for simulate(clamp=...) and perturbation_effects: ranges, start states, horizon
         self.expression_min_, self.expression_max_, self.initial_states_, self.longest_span_ = \
@@ -810,7 +808,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
             history = loop.run()
         best = checkpoint.best_epoch
         return _TrainingRun(
-            prior_loss_weight=prior_loss_weight, field=field, solver=solver, n_threads=n_threads, history=history,
+            prior_loss_weight=prior_loss_weight, field=field, solver=solver, history=history,
             best_epoch=best, sensitivity_path=sensitivity_path,
             monitored_error=history[best - 1]["monitored_loss"] if best > 0 else float("nan"),
             seconds=time.perf_counter() - started)

@@ -23,6 +23,7 @@ from ._estimator import DASHRegulatoryEstimator, reject_score_without_time_axis,
 from ._gene_matrix import edge_list, to_matrix
 from ._perturbation import effects_over_members, first_states, influence_from_effects, simulation_reference
 from ._progress import member_progress
+from ._training import parallel_share
 from .exceptions import DataScaleWarning
 
 
@@ -257,8 +258,7 @@ class StabilitySelection(MetaEstimatorMixin, BaseEstimator):
         params = base.get_params(deep=False)
         if "n_threads" not in params or params["n_threads"] is not None:
             return None
-        n_workers = max(1, min(joblib.effective_n_jobs(self.n_jobs), self.n_estimators))
-        return max(1, joblib.cpu_count() // n_workers)
+        return parallel_share(self.n_jobs, self.n_estimators)[1]
 
     def _member_data(self, X, frame_columns, rows, trajectory_ids, times):
         data = X[rows]

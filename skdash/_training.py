@@ -38,6 +38,7 @@ import time
 import warnings
 from dataclasses import dataclass
 
+import joblib
 import torch
 
 from ._data import _user_stacklevel
@@ -462,6 +463,17 @@ def default_threads(n_genes, hidden_units):
     usable = _usable_cores()
     busy = int(os.getloadavg()[0]) if hasattr(os, "getloadavg") else 0
     return max(1, min(wanted, usable, usable - busy))
+
+
+def parallel_share(n_jobs, n_tasks):
+    """Workers that joblib runs ``n_tasks`` tasks on with ``n_jobs``, and the cores each may use.
+
+    ``max(1, min(joblib.effective_n_jobs(n_jobs), n_tasks))`` workers, each with
+    ``max(1, joblib.cpu_count() // n_workers)`` cores, so that parallel trainings
+    do not oversubscribe the machine.
+    """
+    n_workers = max(1, min(joblib.effective_n_jobs(n_jobs), n_tasks))
+    return n_workers, max(1, joblib.cpu_count() // n_workers)
 
 
 @contextlib.contextmanager
