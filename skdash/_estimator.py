@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import time
 import warnings
+from concurrent.futures.process import BrokenProcessPool
 from numbers import Integral, Real
 
 import joblib
@@ -300,8 +301,9 @@ class DASHRegulatoryEstimator(BaseEstimator):
         ``n_threads`` for results identical bit for bit whatever ``n_jobs`` is.
         Memory grows with the trainings held at once.  The workers receive a
         pickled copy of the estimator, so a subclass must be importable
-        there.  A fit that trains one model (a fixed ``prior_loss_weight``,
-        no prior) ignores it.
+        there (otherwise fit raises a RuntimeError that says so).  A fit
+        that trains one model (a fixed ``prior_loss_weight``, no prior)
+        ignores it.
     random_state : int, RandomState instance or None, default=None
         Seeds everything random (initialisation, splits, batches, scores) through a
         local torch generator; the global RNGs are not touched when it is an int.
@@ -765,8 +767,16 @@ class DASHRegulatoryEstimator(BaseEstimator):
             return
         for first in range(0, len(prior_loss_weights), n_workers):
             group = prior_loss_weights[first:first + n_workers]
-            trained = joblib.Parallel(n_jobs=n_workers)(
-                joblib.delayed(_attempt_training)(self, setting, weight, n_threads, None, 0) for weight in group)
+            try:
+                trained = joblib.Parallel(n_jobs=n_workers)(
+                    joblib.delayed(_attempt_training)(self, setting, weight, n_threads, None, 0) for weight in group)
+            except BrokenProcessPool as failure:
+                raise RuntimeError(
+                    f"A worker process training the prior_loss_weight candidates (n_jobs={self.n_jobs}) failed: "
+                    f"{failure}. The workers must be able to import the estimator's class "
+                    f"({type(self).__module__}.{type(self).__qualname__}; one defined in __main__, a notebook or "
+                    "inside a function is not) and need memory for one training each. Use n_jobs=None to train "
+                    "the candidates in this process.") from failure
             for weight, candidate in zip(group, trained):
                 if not isinstance(candidate, FloatingPointError):
                     training_report(self.verbose, title(weight), len(candidate.history), candidate.seconds,

@@ -1,5 +1,7 @@
 """Evidence for every pair (edge_scores_) and the data-sized reported network (adjacency_)."""
 
+from concurrent.futures.process import BrokenProcessPool
+
 import joblib
 import numpy as np
 import pandas as pd
@@ -273,6 +275,15 @@ def test_auto_prior_loss_weight_keeps_the_last_weight_that_trained_when_a_strong
     first_fails = _DivergesAbove(prior=toy.prior, prior_loss_weight=0.2, **dict(FAST, sparsity=0.0, max_epochs=2))
     with pytest.raises(FloatingPointError, match="Training diverged"):
         first_fails.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+
+
+def test_auto_prior_loss_weight_in_worker_processes_names_a_class_they_cannot_import(toy):
+    # loky's workers cannot import a class of this test module: the pool breaks
+    est = _DivergesAbove(prior=toy.prior, prior_loss_weight="auto", n_jobs=2, **dict(FAST, sparsity=0.0, max_epochs=2))
+    with pytest.raises(RuntimeError, match=r"(?s)n_jobs=2\) failed.*import the estimator's class.*_DivergesAbove"
+                       r".*Use n_jobs=None") as raised:
+        est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
+    assert isinstance(raised.value.__cause__, BrokenProcessPool)
 
 
 def test_auto_prior_loss_weight_in_parallel_chooses_and_keeps_what_the_serial_search_does(toy, capsys):
