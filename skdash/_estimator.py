@@ -774,8 +774,8 @@ class DASHRegulatoryEstimator(BaseEstimator):
                 raise RuntimeError(
                     f"A worker process training the prior_loss_weight candidates (n_jobs={self.n_jobs}) failed: "
                     f"{failure}. The workers must be able to import the estimator's class "
-                    f"({type(self).__module__}.{type(self).__qualname__}; one defined in __main__, a notebook or "
-                    "inside a function is not) and need memory for one training each. Use n_jobs=None to train "
+                    f"({type(self).__module__}.{type(self).__qualname__}) and need memory for one training each. "
+                    "Use n_jobs=None to train "
                     "the candidates in this process.") from failure
             for weight, candidate in zip(group, trained):
                 if not isinstance(candidate, FloatingPointError):
