@@ -775,8 +775,7 @@ class DASHRegulatoryEstimator(BaseEstimator):
                     f"A worker process training the prior_loss_weight candidates (n_jobs={self.n_jobs}) failed: "
                     f"{failure}. The workers must be able to import the estimator's class "
                     f"({type(self).__module__}.{type(self).__qualname__}) and need memory for one training each. "
-                    "Use n_jobs=None to train "
-                    "the candidates in this process.") from failure
+                    "Use n_jobs=None to train the candidates in this process.") from failure
             for weight, candidate in zip(group, trained):
                 if not isinstance(candidate, FloatingPointError):
                     training_report(self.verbose, title(weight), len(candidate.history), candidate.seconds,
