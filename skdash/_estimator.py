@@ -10,7 +10,6 @@ import copy
 import dataclasses
 import time
 import warnings
-from concurrent.futures.process import BrokenProcessPool
 from numbers import Integral, Real
 
 import joblib
@@ -38,7 +37,7 @@ from ._progress import epoch_progress, training_report
 from .solvers import METHODS, make_solver
 from .exceptions import UnreliableFitWarning
 from ._training import (BestCheckpoint, DashPruning, EarlyStopping, PlateauSchedule, PriorRegularizer, TrainingLoop,
-                        Transitions, default_threads, parallel_share, torch_threads)
+                        Transitions, default_threads, explained_worker_failure, parallel_share, torch_threads)
 from .pruning import CONVERGED, PruningSchedule
 
 #: Below this forecast skill on held-out transitions (1 - MSE / MSE of the
@@ -767,15 +766,10 @@ class DASHRegulatoryEstimator(BaseEstimator):
             return
         for first in range(0, len(prior_loss_weights), n_workers):
             group = prior_loss_weights[first:first + n_workers]
-            try:
+            with explained_worker_failure("training the prior_loss_weight candidates", self.n_jobs, type(self),
+                                          "train the candidates in this process"):
                 trained = joblib.Parallel(n_jobs=n_workers)(
                     joblib.delayed(_attempt_training)(self, setting, weight, n_threads, None, 0) for weight in group)
-            except BrokenProcessPool as failure:
-                raise RuntimeError(
-                    f"A worker process training the prior_loss_weight candidates (n_jobs={self.n_jobs}) failed: "
-                    f"{failure}. The workers must be able to import the estimator's class "
-                    f"({type(self).__module__}.{type(self).__qualname__}) and need memory for one training each. "
-                    "Use n_jobs=None to train the candidates in this process.") from failure
             for weight, candidate in zip(group, trained):
                 if not isinstance(candidate, FloatingPointError):
                     training_report(self.verbose, title(weight), len(candidate.history), candidate.seconds,

@@ -23,7 +23,7 @@ from ._estimator import DASHRegulatoryEstimator, reject_score_without_time_axis,
 from ._gene_matrix import edge_list, to_matrix
 from ._perturbation import effects_over_members, first_states, influence_from_effects, simulation_reference
 from ._progress import member_progress
-from ._training import parallel_share
+from ._training import explained_worker_failure, parallel_share
 from .exceptions import DataScaleWarning
 
 
@@ -141,7 +141,9 @@ class StabilitySelection(MetaEstimatorMixin, BaseEstimator):
         number of members run at once, so that the workers do not oversubscribe
         the cores.  For results identical bit for bit whatever ``n_jobs`` is,
         set the base estimator's ``n_threads`` yourself (torch sums in another
-        order with another number of threads).
+        order with another number of threads).  The workers receive pickled
+        copies of the base estimator, so its class must be importable there
+        (otherwise fit raises a RuntimeError that says so).
     random_state : int, RandomState instance or None, default=None
         Seeds the resampling and the members: a :class:`numpy.random.SeedSequence`
         built from it is spawned into one child per member, which draws that
@@ -315,7 +317,8 @@ class StabilitySelection(MetaEstimatorMixin, BaseEstimator):
 
         members = []
         results = joblib.Parallel(n_jobs=self.n_jobs, return_as="generator")(jobs())
-        with member_progress(self.verbose, self.n_estimators) as progress:
+        with explained_worker_failure("fitting the members", self.n_jobs, type(base), "fit them in this process"), \
+                member_progress(self.verbose, self.n_estimators) as progress:
             for index, (member, seconds) in enumerate(results):
                 members.append(member)
                 if progress is not None:

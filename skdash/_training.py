@@ -36,6 +36,7 @@ import math
 import os
 import time
 import warnings
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import joblib
@@ -474,6 +475,25 @@ def parallel_share(n_jobs, n_tasks):
     """
     n_workers = max(1, min(joblib.effective_n_jobs(n_jobs), n_tasks))
     return n_workers, max(1, joblib.cpu_count() // n_workers)
+
+
+@contextlib.contextmanager
+def explained_worker_failure(work, n_jobs, estimator_class, serial):
+    """Turn joblib's bare ``BrokenProcessPool`` inside the block into a RuntimeError that says what to do.
+
+    A worker process fails that way when it cannot rebuild the pickled
+    estimator (its class cannot be imported there) or runs out of memory;
+    joblib's own message names neither.  ``work`` says what the workers were
+    doing, ``serial`` what ``n_jobs=None`` does instead; the original error is
+    kept as ``__cause__``.
+    """
+    try:
+        yield
+    except BrokenProcessPool as failure:
+        raise RuntimeError(
+            f"A worker process {work} (n_jobs={n_jobs}) failed: {failure}. The workers must be able to import the "
+            f"estimator's class ({estimator_class.__module__}.{estimator_class.__qualname__}) and need memory for "
+            f"one training each. Use n_jobs=None to {serial}.") from failure
 
 
 @contextlib.contextmanager

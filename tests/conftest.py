@@ -1,10 +1,13 @@
 """Tiny seeded data shared by the tests."""
 
+import os
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 from sklearn.utils import Bunch
 
+from skdash import DASHRegulatoryEstimator
 from skdash.pruning import PruningSchedule
 
 TOY_TIMES = np.array([0.0, 1.0, 2.0, 4.0, 6.0])
@@ -48,3 +51,20 @@ FAST = dict(hidden_units=6, max_epochs=12, batch_size=8,
 #: the gene order or the CPU differs: rounding, not bit for bit (measured on CI's
 #: CPUs: up to 5e-4 relative on values near 1e-4, 9.5e-8 absolute).
 FLOAT32_ROUNDING = dict(rtol=1e-4, atol=1e-6)
+
+
+def _refuse_outside(parent_pid):
+    if os.getpid() != parent_pid:
+        raise ImportError("this estimator cannot be rebuilt in a worker process")
+    return DASHRegulatoryEstimator()
+
+
+class OnlyInThisProcess(DASHRegulatoryEstimator):
+    """Unpickles only in the process that made it: a worker fails as on a class it cannot import.
+
+    (A plain test-module class would not do: where ``tests/`` is on the
+    workers' path they can import it.)
+    """
+
+    def __reduce__(self):
+        return _refuse_outside, (os.getpid(),)

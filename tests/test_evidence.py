@@ -1,6 +1,5 @@
 """Evidence for every pair (edge_scores_) and the data-sized reported network (adjacency_)."""
 
-import os
 from concurrent.futures.process import BrokenProcessPool
 
 import joblib
@@ -18,7 +17,7 @@ from skdash.datasets import make_regulatory_network
 from skdash.metrics import edge_aupr
 from skdash.pruning import PruningSchedule
 
-from .conftest import FAST
+from .conftest import FAST, OnlyInThisProcess
 
 
 def random_field(n_genes=5, hidden_units=3, seed=0):
@@ -278,23 +277,10 @@ def test_auto_prior_loss_weight_keeps_the_last_weight_that_trained_when_a_strong
         first_fails.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
 
 
-def _refuse_outside(parent_pid):
-    if os.getpid() != parent_pid:
-        raise ImportError("this estimator cannot be rebuilt in a worker process")
-    return DASHRegulatoryEstimator()
-
-
-class _OnlyInThisProcess(DASHRegulatoryEstimator):
-    """Unpickles only in the process that made it: a worker fails as on a class it cannot import."""
-
-    def __reduce__(self):
-        return _refuse_outside, (os.getpid(),)
-
-
 def test_auto_prior_loss_weight_in_worker_processes_names_a_class_they_cannot_rebuild(toy):
-    est = _OnlyInThisProcess(prior=toy.prior, prior_loss_weight="auto", n_jobs=2,
-                             **dict(FAST, sparsity=0.0, max_epochs=2))
-    with pytest.raises(RuntimeError, match=r"(?s)n_jobs=2\) failed.*import the estimator's class.*_OnlyInThisProcess"
+    est = OnlyInThisProcess(prior=toy.prior, prior_loss_weight="auto", n_jobs=2,
+                            **dict(FAST, sparsity=0.0, max_epochs=2))
+    with pytest.raises(RuntimeError, match=r"(?s)n_jobs=2\) failed.*import the estimator's class.*OnlyInThisProcess"
                        r".*Use n_jobs=None") as raised:
         est.fit(toy.X, t=toy.t, trajectory=toy.trajectory)
     assert isinstance(raised.value.__cause__, BrokenProcessPool)

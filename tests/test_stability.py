@@ -4,6 +4,7 @@ import io
 import logging
 import os
 import pickle
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import joblib
@@ -20,7 +21,7 @@ from sklearn.utils.estimator_checks import check_param_validation, parametrize_w
 from skdash import DASHRegulatoryEstimator, StabilitySelection
 from skdash._stability import _draw_units, _member_edge_scores, _resampling_units
 
-from .conftest import FAST
+from .conftest import FAST, OnlyInThisProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 #: A member fit in a fraction of a second; explicit n_threads keeps results identical whatever n_jobs is.
@@ -195,6 +196,14 @@ def test_same_confidence_with_n_jobs_and_dask(toy, fitted, monkeypatch):
     assert len(tasks.data) > 0
     np.testing.assert_array_equal(on_dask.confidence_, fitted.confidence_)
     np.testing.assert_array_equal(on_dask.network_, fitted.network_)
+
+
+def test_n_jobs_names_a_base_estimator_class_the_workers_cannot_rebuild(toy):
+    unpicklable = OnlyInThisProcess(**dict(FAST, sparsity=0.0, max_epochs=2))
+    with pytest.raises(RuntimeError, match=r"(?s)fitting the members \(n_jobs=2\) failed.*import the estimator's class"
+                       r".*OnlyInThisProcess.*Use n_jobs=None") as raised:
+        fit_stability(toy, n_estimators=2, estimator=unpicklable, n_jobs=2)
+    assert isinstance(raised.value.__cause__, BrokenProcessPool)
 
 
 def test_progress_over_members(toy, capsys):
