@@ -261,7 +261,8 @@ class _DivergesAbove(DASHRegulatoryEstimator):
 
 
 # n_jobs=2 trains the first two candidates together; in threads, because the worker
-# processes of joblib's default backend cannot import this test module's subclass
+# processes of joblib's default backend can import this test module's subclass only
+# where tests/ is on their path (so the test does not depend on the machine's layout)
 @pytest.mark.parametrize("n_jobs", [None, 2])
 def test_auto_prior_loss_weight_keeps_the_last_weight_that_trained_when_a_stronger_one_fails(toy, n_jobs):
     est = _DivergesAbove(prior=toy.prior, prior_loss_weight="auto", n_jobs=n_jobs,
